@@ -1,0 +1,28 @@
+# mmfewshot developer commands. `make help` lists them.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: help install test demo lint clean
+
+help:
+	@echo "make install   create $(VENV) with torch, mmcv (with ops), mmengine, mmpretrain, mmdet and mmfewshot"
+	@echo "make test      run the test suite (installs first when $(VENV) is missing)"
+	@echo "make demo      generate the toy dataset, train and meta-test ProtoNet on it, run the inference demo"
+
+install:
+	bash tools/install.sh
+
+STAMP := $(VENV)/.installed
+
+$(STAMP): tools/install.sh setup.py $(wildcard requirements/*.txt)
+	bash tools/install.sh
+
+test: $(STAMP)
+	$(PY) -m pytest tests $(PYTEST_ARGS)
+
+demo: $(STAMP)
+	bash tools/demo.sh
+
+clean:
+	rm -rf build dist *.egg-info work_dirs/toy_demo

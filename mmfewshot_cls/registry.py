@@ -1,0 +1,1 @@
+from mmfewshot.classification.registry import *  # noqa: F401,F403

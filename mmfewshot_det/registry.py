@@ -1,0 +1,1 @@
+from mmfewshot.detection.registry import *  # noqa: F401,F403
