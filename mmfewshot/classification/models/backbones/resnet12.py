@@ -41,12 +41,11 @@ class ResNet12Block(nn.Module):
                  drop_block: bool, drop_block_size: int,
                  drop_block_warmup_iters: int) -> None:
         super().__init__()
-        self.residual = nn.Sequential(
-            *_conv_bn(in_channels, out_channels, 3),
-            nn.LeakyReLU(0.1, inplace=True),
-            *_conv_bn(out_channels, out_channels, 3),
-            nn.LeakyReLU(0.1, inplace=True),
-            *_conv_bn(out_channels, out_channels, 3))
+        self.residual = nn.Sequential(*_conv_bn(in_channels, out_channels, 3),
+                                      nn.LeakyReLU(0.1, inplace=True),
+                                      *_conv_bn(out_channels, out_channels, 3),
+                                      nn.LeakyReLU(0.1, inplace=True),
+                                      *_conv_bn(out_channels, out_channels, 3))
         self.shortcut = nn.Sequential(*_conv_bn(in_channels, out_channels, 1))
         self.activation = nn.LeakyReLU(0.1, inplace=True)
         self.pool = nn.MaxPool2d(2)
@@ -118,9 +117,8 @@ class ResNet12(BaseModule):
         stages = []
         for out_channels, drop_block in zip(channels, drop_block_stages):
             stages.append(
-                ResNet12Block(in_channels, out_channels, drop_rate,
-                              drop_block, drop_block_size,
-                              drop_block_warmup_iters))
+                ResNet12Block(in_channels, out_channels, drop_rate, drop_block,
+                              drop_block_size, drop_block_warmup_iters))
             in_channels = out_channels
         self.stages = nn.Sequential(*stages)
         self.out_channels = in_channels

@@ -47,8 +47,7 @@ class DropBlock(nn.Module):
         self.block_size = block_size
         self.warmup_iters = warmup_iters
         if warmup_iters > 0:
-            self.register_buffer('num_iters',
-                                 torch.zeros((), dtype=torch.long))
+            self.register_buffer('num_iters', torch.tensor(0))
 
     def current_drop_rate(self) -> float:
         """The drop rate of the next training pass, after warm-up."""
@@ -85,7 +84,9 @@ class DropBlock(nn.Module):
             kernel_size=block_size,
             stride=1)
         keep_mask = 1.0 - block_mask
-        scale = keep_mask.numel() / keep_mask.sum().clamp(min=1.0)
+        # Count in float32: a half-precision sum overflows on large maps.
+        num_kept = keep_mask.sum(dtype=torch.float32).clamp(min=1.0)
+        scale = keep_mask.numel() / num_kept
         return x * keep_mask * scale
 
     def extra_repr(self) -> str:
