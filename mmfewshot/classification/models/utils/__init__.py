@@ -1,0 +1,4 @@
+from .data_preprocessor import FewShotClsDataPreprocessor
+from .episode import episode_layout
+
+__all__ = ['FewShotClsDataPreprocessor', 'episode_layout']
