@@ -1,0 +1,24 @@
+from .base import BaseFewShotDataset
+from .class_splits import (ALL_CLASSES, ALL_CLASSES_SPLIT1, ALL_CLASSES_SPLIT2,
+                           ALL_CLASSES_SPLIT3, BASE_CLASSES,
+                           BASE_CLASSES_SPLIT1, BASE_CLASSES_SPLIT2,
+                           BASE_CLASSES_SPLIT3, COCO_CATEGORY_IDS, COCO_SPLIT,
+                           NOVEL_CLASSES, NOVEL_CLASSES_SPLIT1,
+                           NOVEL_CLASSES_SPLIT2, NOVEL_CLASSES_SPLIT3,
+                           VOC_SPLIT, get_novel_classes, get_split_classes)
+from .coco import (FewShotCocoCopyDataset, FewShotCocoDataset,
+                   FewShotCocoDefaultDataset)
+from .utils import count_instances, valid_instances
+from .voc import (FewShotVOCCopyDataset, FewShotVOCDataset,
+                  FewShotVOCDefaultDataset)
+
+__all__ = [
+    'BaseFewShotDataset', 'FewShotVOCDataset', 'FewShotVOCDefaultDataset',
+    'FewShotVOCCopyDataset', 'FewShotCocoDataset', 'FewShotCocoDefaultDataset',
+    'FewShotCocoCopyDataset', 'ALL_CLASSES_SPLIT1', 'ALL_CLASSES_SPLIT2',
+    'ALL_CLASSES_SPLIT3', 'BASE_CLASSES_SPLIT1', 'BASE_CLASSES_SPLIT2',
+    'BASE_CLASSES_SPLIT3', 'NOVEL_CLASSES_SPLIT1', 'NOVEL_CLASSES_SPLIT2',
+    'NOVEL_CLASSES_SPLIT3', 'ALL_CLASSES', 'BASE_CLASSES', 'NOVEL_CLASSES',
+    'VOC_SPLIT', 'COCO_SPLIT', 'COCO_CATEGORY_IDS', 'get_split_classes',
+    'get_novel_classes', 'count_instances', 'valid_instances'
+]

@@ -1,0 +1,662 @@
+"""The common part of the few-shot detection datasets.
+
+A few-shot dataset is loaded from an ``ann_cfg`` list, then filtered for a
+few-shot setting, in this order:
+
+1. every entry of ``ann_cfg`` is loaded and the entries are concatenated;
+   entries of type ``ann_file`` that name the same image are merged into one
+   item (identical instances are kept once), so an image listed in the split
+   files of two classes carries the boxes of both;
+2. shot caps (``num_novel_shots`` / ``num_base_shots`` or
+   ``ann_shot_filter``) keep at most that many instances of a class;
+3. ``filter_empty_gt`` drops items without a target instance (training only);
+4. ``instance_wise`` splits every item into one item per target instance;
+5. ``save_dataset`` writes the resulting list to ``save_dataset_path``.
+
+The annotation format of the items is described in
+:mod:`mmfewshot.detection.datasets.utils`.
+"""
+import copy
+import json
+import logging
+import os.path as osp
+import re
+from abc import ABCMeta, abstractmethod
+from collections import Counter
+from typing import (Callable, Dict, List, Optional, Sequence, Tuple, Union)
+
+from mmengine.dataset import Compose
+from mmengine.dist import is_main_process
+from mmengine.fileio import join_path
+from mmengine.logging import print_log
+from mmengine.utils import is_abs, mkdir_or_exist
+from mmdet.datasets import BaseDetDataset
+
+from .class_splits import get_novel_classes, get_split_classes
+from .utils import count_instances, valid_instances
+
+Transforms = List[Union[dict, Callable]]
+# (class name, [x1, y1, x2, y2], ignore) of one box as read from a file.
+RawBox = Tuple[str, List[float], bool]
+
+BENCHMARK_METHODS = ('TFA', 'FSCE', 'Attention_RPN', 'MPSR', 'MetaRCNN',
+                     'FSDetView')
+_SETTING_PATTERN = re.compile(r'^(?:SPLIT(\d+)_)?(\d+)SHOT$')
+
+
+class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
+    """Base class of the few-shot detection datasets.
+
+    Subclasses read one annotation format (:meth:`load_ann_file`) and are
+    registered; this class is not, as it reads none.
+
+    Args:
+        ann_cfg: Where the annotations come from, a list of dicts:
+
+            - ``dict(type='ann_file', ann_file=..., ann_classes=None,
+              img_prefix=None)``: an annotation file of the dataset's format.
+              A relative ``ann_file`` is joined with ``data_root``.
+              ``ann_classes`` keeps only those classes' boxes of this file.
+              ``img_prefix`` (or ``data_prefix=dict(<key>=...)``, the key
+              being ``PREFIX_KEY`` of the subclass) overrides the dataset's
+              ``data_prefix`` for this file.
+            - ``dict(type='saved_dataset', ann_file=...)``: a list written
+              by ``save_dataset=True``; loads the identical items (labels are
+              matched by class name).
+            - ``dict(type='data_list', data_list=[...])``: items already in
+              this format, with labels of the same ``classes`` (used by the
+              copy datasets).
+        classes: A predefined split name (e.g. ``'ALL_CLASSES_SPLIT1'``) or
+            a sequence of class names. Falls back to ``metainfo['classes']``.
+        novel_classes: Which of ``classes`` are novel. Defaults to the novel
+            classes of the split when ``classes`` is a split name, else none.
+        pipeline: Transforms applied by ``dataset[i]``.
+        multi_pipelines: Named transform lists, e.g.
+            ``dict(query=[...], support=[...])``, applied by
+            ``prepare_data(i, pipeline_key)``. Exclusive with ``pipeline``.
+        num_novel_shots: Keep at most this many instances of every novel
+            class.
+        num_base_shots: Keep at most this many instances of every base class.
+        ann_shot_filter: ``{class name: max instances}``; exclusive with
+            ``num_novel_shots`` / ``num_base_shots``. Kept instances are the
+            first ones in item order (``ann_cfg`` order, then file order,
+            then box order within an image); instances with ``ignore_flag``
+            1 do not count and stay with their image. An image that loses
+            all its target instances to a cap is dropped.
+        instance_wise: Make one item per target instance (ignored instances
+            are dropped); an image with three boxes becomes three items.
+        min_bbox_size: Drop boxes whose width or height is smaller.
+        filter_empty_gt: Drop items without a target instance (not in
+            ``test_mode``).
+        save_dataset: Write the final items as json to
+            ``save_dataset_path`` (main process only) so that a run can be
+            reproduced exactly through a ``saved_dataset`` entry.
+        save_dataset_path: The json file ``save_dataset`` writes; required
+            when ``save_dataset`` is True (the training tool fills it in
+            from the work dir).
+        dataset_name: A name for log messages; defaults to the class name.
+        **kwargs: Arguments of mmdet's ``BaseDetDataset`` / mmengine's
+            ``BaseDataset`` (``data_root``, ``data_prefix``, ``test_mode``,
+            ``serialize_data``, ``lazy_init``, ``indices``, ``metainfo`` ...).
+            mmdet's ``filter_cfg`` is not accepted: use ``filter_empty_gt``
+            and ``min_bbox_size``.
+    """
+
+    # Predefined class splits of the dataset (name -> class names), and the
+    # name get_split_classes knows them by.
+    SPLITS: Dict[str, Tuple[str, ...]] = {}
+    SPLIT_DATASET: Optional[str] = None
+    # Key of ``data_prefix`` that an ann_file entry's ``img_prefix`` sets.
+    PREFIX_KEY = 'img'
+    ANN_CFG_TYPES = ('ann_file', 'saved_dataset', 'data_list')
+
+    def __init__(self,
+                 ann_cfg: List[dict],
+                 classes: Optional[Union[str, Sequence[str]]] = None,
+                 novel_classes: Optional[Sequence[str]] = None,
+                 pipeline: Optional[Transforms] = None,
+                 multi_pipelines: Optional[Dict[str, Transforms]] = None,
+                 num_novel_shots: Optional[int] = None,
+                 num_base_shots: Optional[int] = None,
+                 ann_shot_filter: Optional[Dict[str, int]] = None,
+                 instance_wise: bool = False,
+                 min_bbox_size: Optional[float] = None,
+                 filter_empty_gt: bool = True,
+                 save_dataset: bool = False,
+                 save_dataset_path: Optional[str] = None,
+                 dataset_name: Optional[str] = None,
+                 **kwargs) -> None:
+        if kwargs.get('filter_cfg') is not None:
+            raise ValueError(
+                f'{type(self).__name__} does not take `filter_cfg`; use '
+                '`filter_empty_gt` and `min_bbox_size`')
+        if pipeline is not None and multi_pipelines is not None:
+            raise ValueError('give either `pipeline` or `multi_pipelines`, '
+                             'not both')
+        if save_dataset and not save_dataset_path:
+            raise ValueError('`save_dataset=True` needs `save_dataset_path`, '
+                             'the json file to write')
+        metainfo = dict(kwargs.pop('metainfo', None) or {})
+        all_classes, novel = self._resolve_classes(
+            classes if classes is not None else metainfo.get('classes'),
+            novel_classes)
+        metainfo.update(
+            classes=all_classes,
+            novel_classes=novel,
+            base_classes=tuple(c for c in all_classes if c not in novel))
+        self.ann_shot_filter = self._build_shot_filter(
+            metainfo, num_novel_shots, num_base_shots, ann_shot_filter)
+        self.instance_wise = instance_wise
+        self.min_bbox_size = min_bbox_size
+        self.filter_empty_gt = filter_empty_gt
+        self.save_dataset = save_dataset
+        self.save_dataset_path = save_dataset_path
+        self.dataset_name = dataset_name or type(self).__name__
+        self.multi_pipelines = {
+            key: Compose(transforms)
+            for key, transforms in (multi_pipelines or {}).items()
+        }
+        self.ann_cfg = self._check_ann_cfg(
+            self._expand_ann_cfg(copy.deepcopy(list(ann_cfg)), metainfo),
+            all_classes)
+        super().__init__(
+            metainfo=metainfo, pipeline=pipeline or [], **kwargs)
+
+    # ------------------------------------------------------------------
+    # configuration
+    # ------------------------------------------------------------------
+    def _resolve_classes(
+        self, classes: Optional[Union[str, Sequence[str]]],
+        novel_classes: Optional[Sequence[str]]
+    ) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+        if classes is None:
+            raise ValueError(
+                f'{type(self).__name__} needs `classes`: a split name '
+                f'({", ".join(sorted(self.SPLITS))}) or a list of names')
+        if isinstance(classes, str):
+            all_classes = get_split_classes(classes, self.SPLIT_DATASET)
+            default_novel = get_novel_classes(classes, self.SPLIT_DATASET)
+        else:
+            all_classes = tuple(classes)
+            default_novel = tuple()
+        duplicates = [c for c, n in Counter(all_classes).items() if n > 1]
+        if duplicates:
+            raise ValueError(f'`classes` names {duplicates} more than once')
+        if novel_classes is None:
+            return all_classes, default_novel
+        unknown = [c for c in novel_classes if c not in all_classes]
+        if unknown:
+            raise ValueError(f'`novel_classes` {unknown} are not in '
+                             f'`classes` {list(all_classes)}')
+        return all_classes, tuple(c for c in all_classes
+                                  if c in novel_classes)
+
+    @staticmethod
+    def _build_shot_filter(metainfo: dict, num_novel_shots: Optional[int],
+                           num_base_shots: Optional[int],
+                           ann_shot_filter: Optional[Dict[str, int]]
+                           ) -> Dict[str, int]:
+        """``{class name: max instances}`` from the shot arguments."""
+        if ann_shot_filter is not None:
+            if num_novel_shots is not None or num_base_shots is not None:
+                raise ValueError(
+                    'give either `ann_shot_filter` or `num_novel_shots` / '
+                    '`num_base_shots`, not both')
+            unknown = [c for c in ann_shot_filter
+                       if c not in metainfo['classes']]
+            if unknown:
+                raise ValueError(f'`ann_shot_filter` names classes {unknown} '
+                                 f'that are not in `classes`')
+            shot_filter = dict(ann_shot_filter)
+        else:
+            shot_filter = {}
+            for role, num_shots in (('novel', num_novel_shots),
+                                    ('base', num_base_shots)):
+                if num_shots is None:
+                    continue
+                role_classes = metainfo[f'{role}_classes']
+                if not role_classes:
+                    raise ValueError(
+                        f'`num_{role}_shots` is set but the dataset has no '
+                        f'{role} classes; name a predefined split in '
+                        '`classes`, set `novel_classes`, or use '
+                        '`ann_shot_filter`')
+                shot_filter.update({c: num_shots for c in role_classes})
+        for class_name, num_shots in shot_filter.items():
+            if not isinstance(num_shots, int) or num_shots < 0:
+                raise ValueError(f'the shot cap of class {class_name!r} must '
+                                 f'be a non-negative int, got {num_shots!r}')
+        return shot_filter
+
+    def _expand_ann_cfg(self, ann_cfg: List[dict],
+                        metainfo: dict) -> List[dict]:
+        """Turn the user's ``ann_cfg`` into entries with a ``type``.
+
+        Subclasses with their own ``ann_cfg`` syntax (benchmark settings,
+        copied data lists) override this; ``metainfo`` holds the resolved
+        ``classes``, ``base_classes`` and ``novel_classes``.
+        """
+        return ann_cfg
+
+    def _check_ann_cfg(self, ann_cfg: List[dict],
+                       classes: Tuple[str, ...]) -> List[dict]:
+        if not ann_cfg:
+            raise ValueError('`ann_cfg` is empty')
+        for index, entry in enumerate(ann_cfg):
+            entry_type = entry.get('type')
+            if entry_type not in self.ANN_CFG_TYPES:
+                raise ValueError(
+                    f'ann_cfg[{index}] has type {entry_type!r}; expected one '
+                    f'of {list(self.ANN_CFG_TYPES)}')
+            if entry_type == 'data_list':
+                if not isinstance(entry.get('data_list'), (list, tuple)):
+                    raise ValueError(
+                        f'ann_cfg[{index}] of type data_list needs a list '
+                        'under `data_list`')
+                continue
+            if not entry.get('ann_file'):
+                raise ValueError(f'ann_cfg[{index}] has no `ann_file`')
+            unknown = [
+                c for c in entry.get('ann_classes') or [] if c not in classes
+            ]
+            if unknown:
+                raise ValueError(
+                    f'ann_cfg[{index}] ({entry["ann_file"]}): ann_classes '
+                    f'{unknown} are not in the dataset classes '
+                    f'{list(classes)}')
+        return ann_cfg
+
+    # ------------------------------------------------------------------
+    # loading
+    # ------------------------------------------------------------------
+    def full_init(self) -> None:
+        """Load, filter and (optionally) save the items; see the module
+        docstring for the order of the steps."""
+        if self._fully_initialized:
+            return
+        super().full_init()
+        counts = count_instances(self.get_data_list())
+        classes = self._metainfo['classes']
+        print_log(
+            f'{self.dataset_name}: {len(self)} items; instances per class: ' +
+            ', '.join(f'{classes[label]}={counts[label]}'
+                      for label in sorted(counts)),
+            logger='current')
+        if self.save_dataset and is_main_process():
+            self.save_data_list(self.save_dataset_path)
+
+    def load_data_list(self) -> List[dict]:
+        """Load and concatenate the items of all ``ann_cfg`` entries.
+
+        Returns:
+            The items, with the ``ann_file`` entries' items merged by image.
+        """
+        data_list: List[dict] = []
+        by_img_path: Dict[str, dict] = {}
+        for entry in self.ann_cfg:
+            if entry['type'] == 'data_list':
+                data_list.extend(self._load_copied(entry['data_list']))
+                continue
+            ann_file = self._join_root(entry['ann_file'])
+            if not osp.isfile(ann_file):
+                raise FileNotFoundError(
+                    f'annotation file {ann_file} of a {entry["type"]} entry '
+                    f'of {self.dataset_name} does not exist')
+            if entry['type'] == 'saved_dataset':
+                data_list.extend(
+                    self._load_saved(ann_file, entry.get('ann_classes')))
+                continue
+            for data_info in self.load_ann_file(ann_file,
+                                                self._entry_prefix(entry),
+                                                entry.get('ann_classes')):
+                merged = by_img_path.get(data_info['img_path'])
+                if merged is None:
+                    by_img_path[data_info['img_path']] = data_info
+                    data_list.append(data_info)
+                else:
+                    merged['instances'].extend(
+                        i for i in data_info['instances']
+                        if i not in merged['instances'])
+        return data_list
+
+    @abstractmethod
+    def load_ann_file(self, ann_file: str, img_prefix: Optional[str],
+                      ann_classes: Optional[Sequence[str]]) -> List[dict]:
+        """Read one annotation file of the dataset's format.
+
+        Args:
+            ann_file: Path of the file (existence already checked).
+            img_prefix: The entry's image prefix (``PREFIX_KEY`` of
+                ``data_prefix``, joined with ``data_root``) or None.
+            ann_classes: Keep only these classes' boxes; None keeps all of
+                the dataset's classes.
+
+        Returns:
+            The items of the file in file order.
+        """
+
+    def _join_root(self, path: str) -> str:
+        if self.data_root and not is_abs(path):
+            return join_path(self.data_root, path)
+        return path
+
+    def _entry_prefix(self, entry: dict) -> Optional[str]:
+        """The image prefix of an entry, falling back to ``data_prefix``."""
+        prefix = entry.get('img_prefix')
+        if prefix is None:
+            prefix = (entry.get('data_prefix') or {}).get(self.PREFIX_KEY)
+        if prefix is None:
+            # BaseDataset has already joined data_prefix with data_root.
+            return self.data_prefix.get(self.PREFIX_KEY)
+        return self._join_root(prefix)
+
+    def make_instances(self, raw_boxes: Sequence[RawBox],
+                       ann_classes: Optional[Sequence[str]], width: float,
+                       height: float, skipped: List[str],
+                       img_name: str) -> List[dict]:
+        """Turn the boxes of one image into instances.
+
+        Boxes of classes outside ``classes`` (or ``ann_classes``) are left
+        out, boxes smaller than ``min_bbox_size`` are dropped, and boxes with
+        no area inside the image are skipped and described in ``skipped``
+        for a warning.
+
+        Args:
+            raw_boxes: ``(class name, [x1, y1, x2, y2], ignore)`` per box.
+            ann_classes: Classes to keep, or None for all.
+            width: Image width.
+            height: Image height.
+            skipped: Receives a description of every skipped box.
+            img_name: The image named in those descriptions.
+
+        Returns:
+            The instances in box order.
+        """
+        cat2label = {c: i for i, c in enumerate(self._metainfo['classes'])}
+        instances = []
+        for index, (class_name, bbox, ignore) in enumerate(raw_boxes):
+            if class_name not in cat2label or (ann_classes is not None and
+                                               class_name not in ann_classes):
+                continue
+            x1, y1, x2, y2 = (float(v) for v in bbox)
+            inside_w = min(x2, width) - max(x1, 0.)
+            inside_h = min(y2, height) - max(y1, 0.)
+            if inside_w <= 0 or inside_h <= 0:
+                skipped.append(f'box {index} ({class_name}, '
+                               f'{[x1, y1, x2, y2]}) of image {img_name}')
+                continue
+            if self.min_bbox_size is not None and min(
+                    x2 - x1, y2 - y1) < self.min_bbox_size:
+                continue
+            instances.append(
+                dict(
+                    bbox=[x1, y1, x2, y2],
+                    bbox_label=cat2label[class_name],
+                    ignore_flag=int(bool(ignore))))
+        return instances
+
+    def warn_skipped(self, ann_file: str, skipped: List[str]) -> None:
+        """Log one warning for the boxes skipped while reading a file."""
+        if skipped:
+            print_log(
+                f'{ann_file}: skipped {len(skipped)} box(es) with zero area '
+                f'inside the image, e.g. {skipped[0]}',
+                logger='current',
+                level=logging.WARNING)
+
+    def _load_saved(self, ann_file: str,
+                    ann_classes: Optional[Sequence[str]]) -> List[dict]:
+        with open(ann_file) as f:
+            saved = json.load(f)
+        if not isinstance(saved, dict) or not {'metainfo', 'data_list'
+                                               } <= set(saved):
+            raise ValueError(f'{ann_file} is not a saved dataset: expected a '
+                             'json dict with `metainfo` and `data_list`')
+        saved_classes = saved['metainfo']['classes']
+        cat2label = {c: i for i, c in enumerate(self._metainfo['classes'])}
+        data_list = []
+        for data_info in saved['data_list']:
+            instances = []
+            for instance in data_info['instances']:
+                class_name = saved_classes[instance['bbox_label']]
+                if class_name not in cat2label or (
+                        ann_classes is not None
+                        and class_name not in ann_classes):
+                    continue
+                instances.append(
+                    dict(instance, bbox_label=cat2label[class_name]))
+            data_list.append(dict(data_info, instances=instances))
+        return data_list
+
+    def _load_copied(self, data_list: Sequence[dict]) -> List[dict]:
+        num_classes = len(self._metainfo['classes'])
+        copied = []
+        for index, data_info in enumerate(data_list):
+            data_info = copy.deepcopy(dict(data_info))
+            data_info.pop('sample_idx', None)
+            for instance in data_info['instances']:
+                if not 0 <= instance['bbox_label'] < num_classes:
+                    raise ValueError(
+                        f'copied item {index} ({data_info["img_path"]}) has '
+                        f'label {instance["bbox_label"]}, outside the '
+                        f'{num_classes} dataset classes')
+            copied.append(data_info)
+        return copied
+
+    # ------------------------------------------------------------------
+    # filtering
+    # ------------------------------------------------------------------
+    def filter_data(self) -> List[dict]:
+        """Apply shot caps, ``filter_empty_gt`` and ``instance_wise``.
+
+        Returns:
+            The filtered items.
+        """
+        data_list = self.data_list
+        if self.ann_shot_filter:
+            data_list = self._apply_shot_filter(data_list)
+        if self.filter_empty_gt and not self.test_mode:
+            data_list = [d for d in data_list if valid_instances(d)]
+        if self.instance_wise:
+            data_list = [
+                dict(data_info, instances=[instance])
+                for data_info in data_list
+                for instance in valid_instances(data_info)
+            ]
+        return data_list
+
+    def _apply_shot_filter(self, data_list: List[dict]) -> List[dict]:
+        classes = self._metainfo['classes']
+        caps = {
+            classes.index(c): num_shots
+            for c, num_shots in self.ann_shot_filter.items()
+        }
+        counts: Counter = Counter()
+        filtered = []
+        for data_info in data_list:
+            kept = []
+            for instance in data_info['instances']:
+                label = instance['bbox_label']
+                if not instance['ignore_flag'] and label in caps:
+                    if counts[label] >= caps[label]:
+                        continue
+                    counts[label] += 1
+                kept.append(instance)
+            if valid_instances(data_info) and not valid_instances(
+                    dict(instances=kept)):
+                continue
+            filtered.append(dict(data_info, instances=kept))
+        short = [
+            f'{classes[label]} ({counts[label]} < {cap})'
+            for label, cap in caps.items() if counts[label] < cap
+        ]
+        if short:
+            print_log(
+                f'{self.dataset_name}: fewer instances than the shot cap '
+                f'for {", ".join(short)}',
+                logger='current',
+                level=logging.WARNING)
+        return filtered
+
+    # ------------------------------------------------------------------
+    # access
+    # ------------------------------------------------------------------
+    def get_data_list(self) -> List[dict]:
+        """A copy of all items (without ``sample_idx``).
+
+        Returns:
+            The items in index order, in the format of
+            :mod:`mmfewshot.detection.datasets.utils`.
+        """
+        data_list = []
+        for idx in range(len(self)):
+            data_info = self.get_data_info(idx)
+            data_info.pop('sample_idx')
+            data_list.append(data_info)
+        return data_list
+
+    def save_data_list(self, path: str) -> None:
+        """Write the items and classes as json, loadable through
+        ``dict(type='saved_dataset', ann_file=path)``.
+
+        Args:
+            path: The json file to write; parent folders are created.
+        """
+        mkdir_or_exist(osp.dirname(osp.abspath(path)))
+        with open(path, 'w') as f:
+            json.dump(
+                dict(
+                    metainfo=dict(classes=list(self._metainfo['classes'])),
+                    data_list=self.get_data_list()), f)
+        print_log(f'{self.dataset_name}: saved {len(self)} items to {path}',
+                  logger='current')
+
+    def prepare_data(self, idx: int, pipeline_key: Optional[str] = None):
+        """Run one item through a pipeline.
+
+        Args:
+            idx: Index of the item.
+            pipeline_key: Name of a pipeline of ``multi_pipelines``; None
+                uses ``pipeline``.
+
+        Returns:
+            The pipeline's output, e.g. ``dict(inputs=..., data_samples=...)``
+            for mmdet's ``PackDetInputs``.
+        """
+        data_info = self.get_data_info(idx)
+        if pipeline_key is None:
+            if self.multi_pipelines:
+                raise ValueError(
+                    f'{self.dataset_name} has named pipelines '
+                    f'{sorted(self.multi_pipelines)}: call '
+                    'prepare_data(idx, pipeline_key)')
+            return self.pipeline(data_info)
+        if pipeline_key not in self.multi_pipelines:
+            raise KeyError(f'{self.dataset_name} has no pipeline '
+                           f'{pipeline_key!r}; its named pipelines are '
+                           f'{sorted(self.multi_pipelines)}')
+        return self.multi_pipelines[pipeline_key](data_info)
+
+
+def _parse_benchmark_entry(entry: dict, index: int,
+                           with_split: bool) -> Tuple[Optional[int], int]:
+    """Check a ``dict(method=..., setting=..., seed=...)`` entry and return
+    its split number (None when the setting names none) and shots."""
+    method = entry.get('method')
+    if method not in BENCHMARK_METHODS:
+        raise ValueError(f'ann_cfg[{index}] has method {method!r}; expected '
+                         f'one of {list(BENCHMARK_METHODS)}')
+    setting = str(entry.get('setting'))
+    match = _SETTING_PATTERN.match(setting)
+    if match is None or (match.group(1) and not with_split):
+        example = "'SPLIT1_1SHOT' or '1SHOT'" if with_split else "'10SHOT'"
+        raise ValueError(f'ann_cfg[{index}] has setting {setting!r}; '
+                         f'expected a setting like {example}')
+    seed = entry.get('seed')
+    if seed is not None and (not isinstance(seed, int) or seed < 0):
+        raise ValueError(f'ann_cfg[{index}] has seed {seed!r}; expected '
+                         'None or a non-negative int')
+    num_shots = int(match.group(2))
+    if num_shots < 1:
+        raise ValueError(f'ann_cfg[{index}] has setting {setting!r} with '
+                         'fewer than one shot')
+    return (int(match.group(1)) if match.group(1) else None), num_shots
+
+
+def expand_benchmark_ann_cfg(ann_cfg: List[dict], classes: Sequence[str],
+                             ann_root: str, file_template: str,
+                             splits: Optional[Dict[str, Tuple[str, ...]]]
+                             ) -> List[dict]:
+    """Turn ``dict(method=..., setting=..., seed=...)`` entries of a
+    benchmark (``Default``) dataset into one ``ann_file`` entry per class.
+
+    Args:
+        ann_cfg: The entries; those with a ``type`` pass through.
+        classes: The dataset's classes; each gets its own split file, which
+            contributes only that class's boxes.
+        ann_root: The folder holding ``benchmark_{K}shot/`` (the published
+            split, ``seed=None``) and ``seed{s}/`` (split drawn with seed
+            ``s``); relative to the working directory.
+        file_template: File name in those folders, formatted with
+            ``num_shots`` and ``class_name``.
+        splits: The predefined splits if settings may name one
+            (``'SPLIT1_1SHOT'``: every class must be in
+            ``ALL_CLASSES_SPLIT1``); None if settings name only shots
+            (``'10SHOT'``).
+
+    Returns:
+        The expanded entries.
+    """
+    entries = []
+    for index, entry in enumerate(ann_cfg):
+        if 'type' in entry:
+            entries.append(entry)
+            continue
+        split, num_shots = _parse_benchmark_entry(entry, index,
+                                                  splits is not None)
+        if split is not None:
+            split_classes = splits.get(f'ALL_CLASSES_SPLIT{split}')
+            if split_classes is None:
+                raise ValueError(f'ann_cfg[{index}] names split {split}, '
+                                 'which is not a predefined split')
+            outside = [c for c in classes if c not in split_classes]
+            if outside:
+                raise ValueError(
+                    f'ann_cfg[{index}] setting {entry["setting"]!r}: classes '
+                    f'{outside} are not in ALL_CLASSES_SPLIT{split}')
+        seed = entry.get('seed')
+        folder = osp.join(
+            osp.abspath(ann_root),
+            f'benchmark_{num_shots}shot' if seed is None else f'seed{seed}')
+        entries.extend(
+            dict(
+                type='ann_file',
+                ann_file=osp.join(
+                    folder,
+                    file_template.format(num_shots=num_shots, class_name=c)),
+                ann_classes=[c]) for c in classes)
+    return entries
+
+
+def copy_ann_cfg(ann_cfg: List[dict]) -> List[dict]:
+    """``dict(data_list=...)`` / ``dict(data_infos=...)`` entries of a copy
+    dataset as ``data_list`` entries; entries with a ``type`` pass through.
+
+    Args:
+        ann_cfg: The copy dataset's ``ann_cfg``.
+
+    Returns:
+        Entries of the base dataset's syntax.
+    """
+    entries = []
+    for index, entry in enumerate(ann_cfg):
+        if 'type' in entry:
+            entries.append(entry)
+            continue
+        keys = [k for k in ('data_list', 'data_infos') if k in entry]
+        if len(keys) != 1:
+            raise ValueError(
+                f'ann_cfg[{index}] of a copy dataset needs exactly one of '
+                f'`data_list` or `data_infos`, got keys {sorted(entry)}')
+        entries.append(dict(type='data_list', data_list=entry[keys[0]]))
+    return entries

@@ -1,0 +1,206 @@
+"""Few-shot PASCAL VOC datasets (and any dataset in the VOC layout)."""
+import os.path as osp
+import xml.etree.ElementTree as ET
+from typing import List, Optional, Sequence, Tuple
+
+from mmengine.utils import is_abs
+from PIL import Image
+
+from mmfewshot.detection.registry import DATASETS
+from .base import (BaseFewShotDataset, RawBox, copy_ann_cfg,
+                   expand_benchmark_ann_cfg)
+from .class_splits import VOC_SPLIT
+
+_IMG_DIR = 'JPEGImages/'
+
+
+@DATASETS.register_module()
+class FewShotVOCDataset(BaseFewShotDataset):
+    """PASCAL VOC for few-shot detection (any dataset in the VOC layout).
+
+    An ``ann_file`` is a list file with one image per line, either an image
+    id (``ImageSets/Main/trainval.txt`` of a VOC subset) or an image path
+    that contains ``JPEGImages/`` (the TFA split files,
+    ``datasets/VOC2007/JPEGImages/000001.jpg``). For an id, the image is
+    ``<subset>/JPEGImages/<id>.jpg`` and its boxes are in
+    ``<subset>/Annotations/<id>.xml``, where ``<subset>`` (the folder holding
+    ``Annotations/`` and ``JPEGImages/``) is the entry's ``img_prefix`` (or
+    ``data_prefix=dict(sub_data_root=...)``), else the dataset's
+    ``data_prefix['sub_data_root']``, else the folder above the list file's
+    ``ImageSets/``. For a path, ``<subset>`` is the part before
+    ``JPEGImages/`` relative to ``data_root``, with a leading ``datasets/``
+    (the TFA files' prefix) removed.
+
+    Example::
+
+        dict(type='FewShotVOCDataset',
+             data_root='data/VOCdevkit/',
+             ann_cfg=[dict(type='ann_file',
+                           ann_file='VOC2007/ImageSets/Main/trainval.txt'),
+                      dict(type='ann_file',
+                           ann_file='VOC2012/ImageSets/Main/trainval.txt')],
+             classes='BASE_CLASSES_SPLIT1', pipeline=[...])
+
+    Boxes are read as mmdet reads VOC: the 1-based pixel coordinates minus
+    one, as floats.
+
+    Args:
+        use_difficult: Whether boxes marked ``difficult`` are ordinary
+            targets. If False (the default) they are kept with
+            ``ignore_flag=1``, as mmdet does, and do not count as shots.
+        **kwargs: Arguments of :class:`BaseFewShotDataset`.
+    """
+
+    SPLITS = VOC_SPLIT
+    SPLIT_DATASET = 'voc'
+    PREFIX_KEY = 'sub_data_root'
+
+    def __init__(self, use_difficult: bool = False, **kwargs) -> None:
+        self.use_difficult = use_difficult
+        super().__init__(**kwargs)
+
+    def load_ann_file(self, ann_file: str, img_prefix: Optional[str],
+                      ann_classes: Optional[Sequence[str]]) -> List[dict]:
+        """Read a VOC list file and the XML files of its images.
+
+        Args:
+            ann_file: The list file.
+            img_prefix: The VOC subset folder for image-id lines, or None to
+                infer it from ``ann_file``.
+            ann_classes: Keep only these classes' boxes; None keeps all.
+
+        Returns:
+            One item per line, in file order.
+        """
+        with open(ann_file) as f:
+            lines = [line.strip() for line in f if line.strip()]
+        data_list = []
+        skipped: List[str] = []
+        for line_number, line in enumerate(lines, 1):
+            if _IMG_DIR in line:
+                subset, file_name = self._split_image_path(line)
+            else:
+                subset = img_prefix or self._infer_subset(ann_file)
+                file_name = f'{line}.jpg'
+            img_id = osp.splitext(file_name)[0]
+            xml_path = osp.join(subset, 'Annotations', f'{img_id}.xml')
+            if not osp.isfile(xml_path):
+                raise FileNotFoundError(
+                    f'{ann_file}, line {line_number} ({line}): annotation '
+                    f'file {xml_path} does not exist')
+            img_path = osp.join(subset, 'JPEGImages', file_name)
+            width, height, raw_boxes = self._parse_xml(xml_path, img_path)
+            data_list.append(
+                dict(
+                    img_path=img_path,
+                    img_id=img_id,
+                    height=height,
+                    width=width,
+                    instances=self.make_instances(raw_boxes, ann_classes,
+                                                  width, height, skipped,
+                                                  img_id)))
+        self.warn_skipped(ann_file, skipped)
+        return data_list
+
+    def _split_image_path(self, line: str) -> Tuple[str, str]:
+        head, _, file_name = line.rpartition(_IMG_DIR)
+        if is_abs(head):
+            return head.rstrip('/'), file_name
+        parts = [part for part in head.split('/') if part]
+        if len(parts) > 1 and parts[0] == 'datasets':
+            parts = parts[1:]
+        if not parts:
+            return self.data_root or '', file_name
+        return self._join_root(osp.join(*parts)), file_name
+
+    @staticmethod
+    def _infer_subset(ann_file: str) -> str:
+        parts = osp.normpath(ann_file).split(osp.sep)
+        if 'ImageSets' not in parts[:-1]:
+            raise ValueError(
+                f'cannot tell which folder holds Annotations/ and '
+                f'JPEGImages/ for {ann_file} (it is not under ImageSets/): '
+                'set `img_prefix` in its ann_cfg entry')
+        last = len(parts) - 1 - parts[::-1].index('ImageSets')
+        return osp.sep.join(parts[:last])
+
+    def _parse_xml(self, xml_path: str,
+                   img_path: str) -> Tuple[int, int, List[RawBox]]:
+        root = ET.parse(xml_path).getroot()
+        size = root.find('size')
+        width = int(size.find('width').text) if size is not None else 0
+        height = int(size.find('height').text) if size is not None else 0
+        if width <= 0 or height <= 0:
+            with Image.open(img_path) as img:
+                width, height = img.size
+        raw_boxes = []
+        for obj in root.findall('object'):
+            difficult = obj.find('difficult')
+            is_difficult = difficult is not None and bool(
+                int(difficult.text))
+            box = obj.find('bndbox')
+            bbox = [
+                float(box.find(key).text) - 1
+                for key in ('xmin', 'ymin', 'xmax', 'ymax')
+            ]
+            raw_boxes.append((obj.find('name').text.strip(), bbox,
+                              is_difficult and not self.use_difficult))
+        return width, height, raw_boxes
+
+
+@DATASETS.register_module()
+class FewShotVOCDefaultDataset(FewShotVOCDataset):
+    """PASCAL VOC few-shot benchmark splits, by name.
+
+    ``ann_cfg=[dict(method='TFA', setting='SPLIT1_1SHOT', seed=None)]``
+    reads, for every class of ``classes``, the file
+    ``<ann_root>/benchmark_{K}shot/box_{K}shot_{class}_train.txt`` (the
+    published split; ``seed=s`` reads ``<ann_root>/seed{s}/...`` instead)
+    and keeps only that class's boxes of its images. A K-shot file lists
+    images holding K instances of its class in total, so with
+    ``num_novel_shots=K`` and ``num_base_shots=K`` every class has exactly K
+    instances (the caps also guard against files with more).
+
+    Every method (``TFA``, ``FSCE``, ``Attention_RPN``, ``MPSR``,
+    ``MetaRCNN``, ``FSDetView``) reads the same files, as the original
+    benchmarks share them; ``method`` records which protocol a config
+    follows. ``setting`` is ``SPLIT{1,2,3}_{K}SHOT`` (published K: 1, 2, 3, 5,
+    10; every class must belong to that split) or ``{K}SHOT`` for splits
+    written by ``tools/data/detection/prepare_few_shot_split.py``. Entries
+    with a ``type`` (``ann_file``, ``saved_dataset``) may be mixed in.
+
+    Args:
+        ann_root: The folder holding ``benchmark_{K}shot/`` and ``seed{s}/``;
+            relative to the working directory, not to ``data_root``.
+        **kwargs: Arguments of :class:`FewShotVOCDataset`; ``data_root`` is
+            the ``VOCdevkit`` folder the split files' paths refer to.
+    """
+
+    def __init__(self, ann_root: str = 'data/few_shot_ann/voc',
+                 **kwargs) -> None:
+        self.ann_root = ann_root
+        super().__init__(**kwargs)
+
+    def _expand_ann_cfg(self, ann_cfg: List[dict],
+                        metainfo: dict) -> List[dict]:
+        return expand_benchmark_ann_cfg(
+            ann_cfg, metainfo['classes'], self.ann_root,
+            'box_{num_shots}shot_{class_name}_train.txt', self.SPLITS)
+
+
+@DATASETS.register_module()
+class FewShotVOCCopyDataset(FewShotVOCDataset):
+    """A VOC dataset made of another dataset's items, given at run time.
+
+    ``ann_cfg=[dict(data_list=items)]`` (or ``dict(data_infos=items)``),
+    where ``items`` is e.g. ``other.get_data_list()`` of a dataset with the
+    same ``classes``; several entries are concatenated. Used for the
+    model-initialisation set of Meta R-CNN style detectors.
+
+    Args:
+        **kwargs: Arguments of :class:`FewShotVOCDataset`.
+    """
+
+    def _expand_ann_cfg(self, ann_cfg: List[dict],
+                        metainfo: dict) -> List[dict]:
+        return copy_ann_cfg(ann_cfg)
