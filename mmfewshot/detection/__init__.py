@@ -1,1 +1,2 @@
 from . import registry  # noqa: F401
+from . import datasets  # noqa: F401
