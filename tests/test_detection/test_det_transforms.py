@@ -67,8 +67,8 @@ def test_crop_instance_fractional_box_rounds_outwards():
 
 def test_crop_resize_instance_keeps_ratio_and_pads():
     # 40 wide, 20 high box + 10 px context -> 60x40 crop at (20, 30)
-    transform = CropResizeInstance(num_context_pixels=10, target_size=(120,
-                                                                       100))
+    transform = CropResizeInstance(
+        num_context_pixels=10, target_size=(120, 100))
     results = transform(_results([30, 40, 70, 60]))
     assert results['img'].shape == (100, 120, 3)
     assert results['img_shape'] == (100, 120)
@@ -82,8 +82,8 @@ def test_crop_resize_instance_keeps_ratio_and_pads():
 
 
 def test_crop_resize_instance_small_image_is_enlarged():
-    transform = CropResizeInstance(num_context_pixels=16,
-                                   target_size=(320, 320))
+    transform = CropResizeInstance(
+        num_context_pixels=16, target_size=(320, 320))
     results = transform(_results([2, 3, 10, 9], height=12, width=16))
     # context covers the whole 16x12 image; scale = min(20, 26.7) = 20
     assert results['img'].shape == (320, 320, 3)
@@ -150,8 +150,9 @@ def test_pipeline_from_files(tmp_path):
         dict(
             img_path=str(path),
             img_id=0,
-            instances=[dict(bbox=[5, 10, 25, 30], bbox_label=1,
-                            ignore_flag=0)]))
+            instances=[
+                dict(bbox=[5, 10, 25, 30], bbox_label=1, ignore_flag=0)
+            ]))
     assert output['inputs'].shape == (3, 20, 20)
     assert (output['inputs'] == 200).all()
     instances = output['data_samples'].gt_instances

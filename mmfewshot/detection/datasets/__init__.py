@@ -8,6 +8,7 @@ from .class_splits import (ALL_CLASSES, ALL_CLASSES_SPLIT1, ALL_CLASSES_SPLIT2,
                            VOC_SPLIT, get_novel_classes, get_split_classes)
 from .coco import (FewShotCocoCopyDataset, FewShotCocoDataset,
                    FewShotCocoDefaultDataset)
+from .transforms import CropInstance, CropResizeInstance, GenerateMask
 from .utils import count_instances, valid_instances
 from .voc import (FewShotVOCCopyDataset, FewShotVOCDataset,
                   FewShotVOCDefaultDataset)
@@ -20,5 +21,6 @@ __all__ = [
     'BASE_CLASSES_SPLIT3', 'NOVEL_CLASSES_SPLIT1', 'NOVEL_CLASSES_SPLIT2',
     'NOVEL_CLASSES_SPLIT3', 'ALL_CLASSES', 'BASE_CLASSES', 'NOVEL_CLASSES',
     'VOC_SPLIT', 'COCO_SPLIT', 'COCO_CATEGORY_IDS', 'get_split_classes',
-    'get_novel_classes', 'count_instances', 'valid_instances'
+    'get_novel_classes', 'count_instances', 'valid_instances',
+    'CropInstance', 'CropResizeInstance', 'GenerateMask'
 ]

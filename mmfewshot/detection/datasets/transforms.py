@@ -60,8 +60,7 @@ def _store_box(results: Dict[str, Any], box: np.ndarray) -> None:
     boxes = results['gt_bboxes']
     values = box.reshape(1, 4).astype(np.float32)
     if isinstance(boxes, BaseBoxes):
-        results['gt_bboxes'] = type(boxes)(
-            boxes.tensor.new_tensor(values))
+        results['gt_bboxes'] = type(boxes)(boxes.tensor.new_tensor(values))
     else:
         results['gt_bboxes'] = values
 
@@ -158,8 +157,7 @@ class CropInstance(BaseTransform):
             The same dict with the cropped image and shifted box.
         """
         box = _instance_box(results, type(self).__name__)
-        region = _context_region(box,
-                                 self.context_ratio * (box[2] - box[0]),
+        region = _context_region(box, self.context_ratio * (box[2] - box[0]),
                                  self.context_ratio * (box[3] - box[1]),
                                  results['img'].shape[:2])
         _store_box(results, _crop(results, box, region))
@@ -286,8 +284,7 @@ class GenerateMask(BaseTransform):
         img = results['img']
         target_width, target_height = self.target_size
         mask = np.zeros((target_height, target_width, 1), dtype=img.dtype)
-        left, top, right, bottom = _context_region(box, 0, 0,
-                                                   img.shape[:2])
+        left, top, right, bottom = _context_region(box, 0, 0, img.shape[:2])
         mask[top:bottom, left:right] = 255
         results['img'] = np.concatenate([img, mask], axis=2)
         _store_box(results, box)
