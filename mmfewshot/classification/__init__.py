@@ -1,2 +1,3 @@
 from . import registry  # noqa: F401
+from . import datasets  # noqa: F401
 from . import models  # noqa: F401
