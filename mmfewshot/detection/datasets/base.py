@@ -32,6 +32,7 @@ from mmengine.logging import print_log
 from mmengine.utils import is_abs, mkdir_or_exist
 from mmdet.datasets import BaseDetDataset
 
+from mmfewshot.detection.registry import TRANSFORMS
 from .class_splits import get_novel_classes, get_split_classes
 from .utils import count_instances, valid_instances
 
@@ -137,9 +138,11 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
             raise ValueError('`save_dataset=True` needs `save_dataset_path`, '
                              'the json file to write')
         metainfo = dict(kwargs.pop('metainfo', None) or {})
-        all_classes, novel = self._resolve_classes(
-            classes if classes is not None else metainfo.get('classes'),
-            novel_classes)
+        if classes is None:
+            classes = metainfo.get('classes')
+        # The predefined split the classes come from, if any.
+        self.class_split_name = classes if isinstance(classes, str) else None
+        all_classes, novel = self._resolve_classes(classes, novel_classes)
         metainfo.update(
             classes=all_classes,
             novel_classes=novel,
@@ -153,14 +156,16 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
         self.save_dataset_path = save_dataset_path
         self.dataset_name = dataset_name or type(self).__name__
         self.multi_pipelines = {
-            key: Compose(transforms)
+            key: build_pipeline(transforms)
             for key, transforms in (multi_pipelines or {}).items()
         }
         self.ann_cfg = self._check_ann_cfg(
             self._expand_ann_cfg(copy.deepcopy(list(ann_cfg)), metainfo),
             all_classes)
         super().__init__(
-            metainfo=metainfo, pipeline=pipeline or [], **kwargs)
+            metainfo=metainfo,
+            pipeline=build_pipeline(pipeline or []).transforms,
+            **kwargs)
 
     # ------------------------------------------------------------------
     # configuration
@@ -558,6 +563,24 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
         return self.multi_pipelines[pipeline_key](data_info)
 
 
+def build_pipeline(transforms: Transforms) -> Compose:
+    """Compose transforms, building configs in the ``mmfewshot_det`` scope.
+
+    mmengine's ``Compose`` looks ``type`` names up in the registry of the
+    current default scope, which is unset outside a Runner; building from
+    our registry finds mmdet's and mmfewshot's transforms either way.
+
+    Args:
+        transforms: Transform configs or callables.
+
+    Returns:
+        The composed pipeline.
+    """
+    return Compose([
+        TRANSFORMS.build(t) if isinstance(t, dict) else t for t in transforms
+    ])
+
+
 def _parse_benchmark_entry(entry: dict, index: int,
                            with_split: bool) -> Tuple[Optional[int], int]:
     """Check a ``dict(method=..., setting=..., seed=...)`` entry and return
@@ -585,7 +608,8 @@ def _parse_benchmark_entry(entry: dict, index: int,
 
 def expand_benchmark_ann_cfg(ann_cfg: List[dict], classes: Sequence[str],
                              ann_root: str, file_template: str,
-                             splits: Optional[Dict[str, Tuple[str, ...]]]
+                             splits: Optional[Dict[str, Tuple[str, ...]]],
+                             class_split_name: Optional[str] = None
                              ) -> List[dict]:
     """Turn ``dict(method=..., setting=..., seed=...)`` entries of a
     benchmark (``Default``) dataset into one ``ann_file`` entry per class.
@@ -603,6 +627,8 @@ def expand_benchmark_ann_cfg(ann_cfg: List[dict], classes: Sequence[str],
             (``'SPLIT1_1SHOT'``: every class must be in
             ``ALL_CLASSES_SPLIT1``); None if settings name only shots
             (``'10SHOT'``).
+        class_split_name: The split name the dataset's classes were given
+            as; a setting's split must be the same split.
 
     Returns:
         The expanded entries.
@@ -619,6 +645,11 @@ def expand_benchmark_ann_cfg(ann_cfg: List[dict], classes: Sequence[str],
             if split_classes is None:
                 raise ValueError(f'ann_cfg[{index}] names split {split}, '
                                  'which is not a predefined split')
+            if class_split_name and not class_split_name.endswith(
+                    f'_SPLIT{split}'):
+                raise ValueError(
+                    f'ann_cfg[{index}] setting {entry["setting"]!r} does not '
+                    f'match classes {class_split_name!r}')
             outside = [c for c in classes if c not in split_classes]
             if outside:
                 raise ValueError(

@@ -185,7 +185,8 @@ class FewShotVOCDefaultDataset(FewShotVOCDataset):
                         metainfo: dict) -> List[dict]:
         return expand_benchmark_ann_cfg(
             ann_cfg, metainfo['classes'], self.ann_root,
-            'box_{num_shots}shot_{class_name}_train.txt', self.SPLITS)
+            'box_{num_shots}shot_{class_name}_train.txt', self.SPLITS,
+            self.class_split_name)
 
 
 @DATASETS.register_module()
