@@ -34,9 +34,10 @@ def _history_buffer_method(owner: Any, name: str) -> Callable:
 def _numpy_globals() -> List[Any]:
     multiarray = getattr(np, '_core', None) or np.core
     dtype_classes = [
-        type(np.dtype(name)) for name in (
-            'bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16',
-            'uint32', 'uint64', 'float16', 'float32', 'float64', 'object')
+        type(np.dtype(name))
+        for name in ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8',
+                     'uint16', 'uint32', 'uint64', 'float16', 'float32',
+                     'float64', 'object')
     ]
     return [
         np.ndarray, np.dtype, multiarray.multiarray._reconstruct,

@@ -39,7 +39,8 @@ def check_cfg_options(cfg: Config, options: Dict[str, Any]) -> None:
                 if not part.isdigit() or int(part) >= len(node):
                     raise ConfigError(
                         f"--cfg-options key '{key}': '{prefix}' is a list of "
-                        f"{len(node)} items and '{part}' is not an index of it")
+                        f"{len(node)} items and '{part}' is not an index of it"
+                    )
                 node = node[int(part)]
                 continue
             if not isinstance(node, dict):

@@ -42,7 +42,8 @@ class DistributedInfiniteSampler(Sampler):
                              f'{self.num_replicas - 1}]')
         if len(dataset) == 0:
             raise ValueError(
-                f'cannot sample from the empty dataset {type(dataset).__name__}')
+                f'cannot sample from the empty dataset {type(dataset).__name__}'
+            )
         self.dataset = dataset
         self.shuffle = shuffle
         self.seed = sync_random_seed() if seed is None else seed

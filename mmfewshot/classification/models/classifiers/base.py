@@ -12,8 +12,8 @@ MODES = ('loss', 'train', 'support', 'query', 'predict', 'extract_feat',
          'tensor')
 
 
-def build_data_preprocessor(cfg: Optional[Union[dict, torch.nn.Module]]
-                            ) -> torch.nn.Module:
+def build_data_preprocessor(
+        cfg: Optional[Union[dict, torch.nn.Module]]) -> torch.nn.Module:
     """Build the preprocessor in our scope (default: FewShotClsDataPreprocessor)."""
     if isinstance(cfg, torch.nn.Module):
         return cfg
@@ -108,8 +108,8 @@ class BaseFewShotClassifier(BaseModel, metaclass=ABCMeta):
                 feats: Optional[torch.Tensor] = None,
                 **kwargs):
         if mode in ('loss', 'train'):
-            return self.loss(inputs=inputs, data_samples=data_samples,
-                             **kwargs)
+            return self.loss(
+                inputs=inputs, data_samples=data_samples, **kwargs)
         if mode in ('extract_feat', 'tensor'):
             return self.extract_feat(inputs)
         if mode not in MODES:
@@ -163,9 +163,9 @@ class BaseFewShotClassifier(BaseModel, metaclass=ABCMeta):
             int(labels.max()) + 1, seeds)
 
     def forward_query(
-            self,
-            feats: torch.Tensor,
-            data_samples: Optional[Sequence[DataSample]] = None
+        self,
+        feats: torch.Tensor,
+        data_samples: Optional[Sequence[DataSample]] = None
     ) -> List[DataSample]:
         """Class scores of query samples for the current task."""
         if self._task_state is None:
@@ -177,12 +177,12 @@ class BaseFewShotClassifier(BaseModel, metaclass=ABCMeta):
             self.task_head.scores_to_probs(scores), data_samples)
 
     @torch.no_grad()
-    def meta_test_tasks(self,
-                        support_feats: torch.Tensor,
-                        support_labels: torch.Tensor,
-                        query_feats: torch.Tensor,
-                        task_seeds: Optional[Sequence[int]] = None
-                        ) -> torch.Tensor:
+    def meta_test_tasks(
+            self,
+            support_feats: torch.Tensor,
+            support_labels: torch.Tensor,
+            query_feats: torch.Tensor,
+            task_seeds: Optional[Sequence[int]] = None) -> torch.Tensor:
         """Answer ``T`` tasks at once from their features.
 
         Args:
@@ -207,5 +207,5 @@ class BaseFewShotClassifier(BaseModel, metaclass=ABCMeta):
         if data_samples is None:
             data_samples = [DataSample() for _ in range(len(probs))]
         for sample, prob in zip(data_samples, probs):
-            sample.set_pred_score(prob)
+            sample.set_pred_score(prob).set_pred_label(prob.argmax())
         return list(data_samples)

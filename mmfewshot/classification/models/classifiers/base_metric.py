@@ -32,8 +32,8 @@ class BaseMetricClassifier(BaseFewShotClassifier):
         query_inputs = query_data['inputs']
         if support_inputs.shape[1:] == query_inputs.shape[1:]:
             # one backbone pass over support and query together
-            feats = self.extract_feat(torch.cat([support_inputs,
-                                                 query_inputs]))
+            feats = self.extract_feat(
+                torch.cat([support_inputs, query_inputs]))
             support_feats, query_feats = feats.split(
                 [len(support_inputs), len(query_inputs)])
         else:

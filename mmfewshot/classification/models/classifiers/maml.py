@@ -61,8 +61,7 @@ class MAML(BaseFewShotClassifier):
     def logits_with(self, params: Params,
                     inputs: torch.Tensor) -> torch.Tensor:
         """Logits of ``inputs`` under the given parameters."""
-        return functional_call(self, params, (inputs, ),
-                               dict(mode='logits'))
+        return functional_call(self, params, (inputs, ), dict(mode='logits'))
 
     def adapt_params(self,
                      inputs: torch.Tensor,
@@ -93,8 +92,8 @@ class MAML(BaseFewShotClassifier):
                     create_graph=create_graph,
                     allow_unused=True)
                 params = {
-                    name: value if grad is None else value -
-                    self.inner_lr * grad
+                    name:
+                    value if grad is None else value - self.inner_lr * grad
                     for (name, value), grad in zip(params.items(), grads)
                 }
         return params
@@ -158,8 +157,7 @@ class MAML(BaseFewShotClassifier):
             return self.head(self.extract_feat(inputs))
         if mode == 'support':
             self._support_inputs.append(inputs)
-            self._support_labels.append(
-                gt_labels(data_samples, inputs.device))
+            self._support_labels.append(gt_labels(data_samples, inputs.device))
             return []
         if mode in ('query', 'predict'):
             return self.forward_query(inputs, data_samples)
@@ -175,9 +173,9 @@ class MAML(BaseFewShotClassifier):
 
     @torch.no_grad()
     def forward_query(
-            self,
-            inputs: torch.Tensor,
-            data_samples: Optional[Sequence[DataSample]] = None
+        self,
+        inputs: torch.Tensor,
+        data_samples: Optional[Sequence[DataSample]] = None
     ) -> List[DataSample]:
         if self._adapted is None:
             raise RuntimeError('forward_query() before before_forward_query()'

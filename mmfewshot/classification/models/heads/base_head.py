@@ -228,8 +228,8 @@ class BaseFinetuneHead(BaseFewShotHead):
         state = self.init_task_state(num_ways, generators, feats.device)
         num_steps = int(self.finetune_cfg['num_steps'])
         batch_size = min(int(self.finetune_cfg['batch_size']), num_support)
-        batch_indices = self._batch_indices(generators, num_support,
-                                            num_steps, batch_size)
+        batch_indices = self._batch_indices(generators, num_support, num_steps,
+                                            batch_size)
         batch_indices = batch_indices.to(feats.device)
         optimizer = OPTIMIZERS.build(
             dict(self.finetune_cfg['optimizer'], params=list(state.values())))

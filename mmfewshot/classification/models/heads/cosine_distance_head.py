@@ -12,8 +12,8 @@ from .base_head import BaseFinetuneHead, TaskState, uniform_init
 def scaled_cosine(feats: torch.Tensor, weight: torch.Tensor,
                   temperature: torch.Tensor) -> torch.Tensor:
     """``temperature`` × cosine similarity of [T, N, D] and [T, C, D]."""
-    return temperature * F.normalize(feats, dim=-1).bmm(
-        F.normalize(weight, dim=-1).transpose(1, 2))
+    return temperature * F.normalize(
+        feats, dim=-1).bmm(F.normalize(weight, dim=-1).transpose(1, 2))
 
 
 @MODELS.register_module()
@@ -57,8 +57,8 @@ class CosineDistanceHead(BaseFinetuneHead):
                         device: torch.device) -> TaskState:
         bound = 1 / math.sqrt(self.in_channels)
         return dict(
-            weight=uniform_init((num_ways, self.in_channels), bound,
-                                generators, device))
+            weight=uniform_init((num_ways,
+                                 self.in_channels), bound, generators, device))
 
     def task_logits(self,
                     state: TaskState,

@@ -24,15 +24,13 @@ class LinearHead(BaseFinetuneHead):
         init_cfg: Initialisation config.
     """
 
-    def __init__(self, num_classes: int, in_channels: int,
-                 **kwargs) -> None:
+    def __init__(self, num_classes: int, in_channels: int, **kwargs) -> None:
         super().__init__(num_classes, in_channels, **kwargs)
         self.fc = nn.Linear(in_channels, num_classes)
 
     def own_state(self) -> TaskState:
         return dict(
-            weight=self.fc.weight.unsqueeze(0),
-            bias=self.fc.bias.unsqueeze(0))
+            weight=self.fc.weight.unsqueeze(0), bias=self.fc.bias.unsqueeze(0))
 
     def init_task_state(self, num_ways: int, generators: List[torch.Generator],
                         device: torch.device) -> TaskState:

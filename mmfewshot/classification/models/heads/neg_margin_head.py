@@ -52,8 +52,9 @@ class NegMarginHead(CosineDistanceHead):
         weight = state['weight']
         if self.metric_type == 'cosine':
             scale = self.temperature
-            similarity = F.normalize(feats, dim=-1).bmm(
-                F.normalize(weight, dim=-1).transpose(1, 2))
+            similarity = F.normalize(
+                feats,
+                dim=-1).bmm(F.normalize(weight, dim=-1).transpose(1, 2))
         else:
             scale = 1.0
             similarity = feats.bmm(weight.transpose(1, 2))

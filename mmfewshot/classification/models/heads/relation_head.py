@@ -76,8 +76,8 @@ class RelationHead(BaseMetricHead):
                             num_ways).to(support_feats.dtype)  # [T, S, W]
         sums = one_hot.transpose(1, 2).bmm(support_feats.flatten(2))
         return dict(
-            class_maps=sums.view(support_feats.size(0), num_ways,
-                                 *support_feats.shape[2:]))
+            class_maps=sums.view(
+                support_feats.size(0), num_ways, *support_feats.shape[2:]))
 
     def predict(self, state: TaskState,
                 query_feats: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,201 @@
+"""Few-shot inference: adapt a trained classifier to a handful of labelled
+support images, then classify query images."""
+import copy
+from typing import Dict, List, Optional, Sequence, Union
+
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.dataset import Compose, pseudo_collate
+from mmengine.registry import DefaultScope
+
+from mmfewshot.classification.registry import MODELS, TRANSFORMS
+from mmfewshot.utils import ConfigError, load_checkpoint_strict, load_config
+from ..models import BaseFewShotClassifier
+
+ImageType = Union[str, np.ndarray]
+
+
+def _test_pipeline_cfg(cfg: Config) -> List[dict]:
+    """The image pipeline of the meta-test (or validation) dataset."""
+    for loader_key in ('test_dataloader', 'val_dataloader'):
+        dataset = cfg.get(loader_key, {}).get('dataset')
+        while isinstance(dataset, dict):
+            if dataset.get('pipeline'):
+                return copy.deepcopy(dataset['pipeline'])
+            dataset = dataset.get('dataset')
+    if cfg.get('test_pipeline'):
+        return copy.deepcopy(cfg.test_pipeline)
+    raise ConfigError('the config has no test pipeline (test_dataloader.'
+                      'dataset[.dataset].pipeline or test_pipeline)')
+
+
+def _meta_test_cfg(cfg: Config) -> dict:
+    for loop_key in ('test_cfg', 'val_cfg'):
+        loop = cfg.get(loop_key) or {}
+        if loop.get('meta_test_cfg') is not None:
+            return dict(loop['meta_test_cfg'])
+    return {}
+
+
+def init_classifier(
+        config: Union[str, Config],
+        checkpoint: Optional[str] = None,
+        device: Optional[Union[str, torch.device]] = None,
+        cfg_options: Optional[dict] = None) -> BaseFewShotClassifier:
+    """Build a classifier from a config and load its checkpoint.
+
+    Args:
+        config: Config file or object.
+        checkpoint: Checkpoint to load (must fit the model exactly).
+        device: Device; defaults to CUDA when available, else CPU.
+        cfg_options: Overrides of the config.
+
+    Returns:
+        The model in eval mode, prepared for meta testing, with its config
+        at ``model.cfg`` and its image pipeline at ``model.pipeline``.
+    """
+    if isinstance(config, str):
+        cfg = load_config(config, cfg_options)
+    else:
+        cfg = copy.deepcopy(config)
+        if cfg_options:
+            cfg.merge_from_dict(cfg_options)
+    if device is None:
+        device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    scope = cfg.get('default_scope', 'mmfewshot_cls')
+    with DefaultScope.overwrite_default_scope(scope):
+        model = MODELS.build(cfg.model)
+        if checkpoint is not None:
+            load_checkpoint_strict(model, checkpoint)
+        pipeline_cfg = [step for step in _test_pipeline_cfg(cfg)]
+        model.pipeline = Compose(
+            [TRANSFORMS.build(step) for step in pipeline_cfg])
+    model.cfg = cfg
+    model.to(device)
+    model.before_meta_test(_meta_test_cfg(cfg))
+    return model
+
+
+def _prepare(model: BaseFewShotClassifier,
+             images: Sequence[ImageType],
+             labels: Optional[Sequence[int]] = None) -> dict:
+    samples = []
+    for index, image in enumerate(images):
+        if isinstance(image, np.ndarray):
+            results = dict(
+                img=image,
+                img_shape=image.shape[:2],
+                ori_shape=image.shape[:2])
+            steps = [
+                step for step in model.pipeline.transforms
+                if 'LoadImage' not in type(step).__name__
+            ]
+            results = Compose(steps)(results)
+        else:
+            results = model.pipeline(dict(img_path=image))
+        if labels is not None:
+            results['data_samples'].set_gt_label(int(labels[index]))
+        samples.append(results)
+    return model.data_preprocessor(pseudo_collate(samples), False)
+
+
+@torch.no_grad()
+def process_support_images(model: BaseFewShotClassifier,
+                           support_imgs: Sequence[ImageType],
+                           support_labels: Sequence[str],
+                           batch_size: int = 16,
+                           seed: int = 0) -> None:
+    """Adapt the model to a support set.
+
+    Args:
+        model: A model from :func:`init_classifier`.
+        support_imgs: Image paths or HWC BGR arrays.
+        support_labels: The class name of every support image; the classes
+            are numbered in sorted order and kept in ``model.CLASSES``.
+        batch_size: Images per forward pass.
+        seed: Seed of the adaptation's randomness (fine-tuned heads).
+    """
+    if len(support_imgs) != len(support_labels):
+        raise ValueError(f'{len(support_imgs)} support images but '
+                         f'{len(support_labels)} labels')
+    if not support_imgs:
+        raise ValueError('the support set is empty')
+    classes = sorted(set(support_labels))
+    model.CLASSES = classes
+    label_ids = [classes.index(label) for label in support_labels]
+    model.before_forward_support(task_seed=seed)
+    for start in range(0, len(support_imgs), batch_size):
+        data = _prepare(model, support_imgs[start:start + batch_size],
+                        label_ids[start:start + batch_size])
+        model(**data, mode='support')
+    model.before_forward_query()
+
+
+@torch.no_grad()
+def inference_classifier(model: BaseFewShotClassifier,
+                         query_img: ImageType) -> Dict[str, object]:
+    """Classify one query image after :func:`process_support_images`.
+
+    Returns:
+        ``pred_label`` (index), ``pred_class`` (name), ``pred_score`` and
+        ``scores`` (class name → probability).
+    """
+    if not hasattr(model, 'CLASSES'):
+        raise RuntimeError('call process_support_images() before '
+                           'inference_classifier()')
+    sample = model(**_prepare(model, [query_img]), mode='query')[0]
+    scores = sample.pred_score.cpu().tolist()
+    label = int(sample.pred_label)
+    return dict(
+        pred_label=label,
+        pred_class=model.CLASSES[label],
+        pred_score=scores[label],
+        scores=dict(zip(model.CLASSES, scores)))
+
+
+def show_result_pyplot(img: ImageType,
+                       result: Dict[str, object],
+                       out_file: Optional[str] = None,
+                       show: bool = False,
+                       title: str = 'result') -> np.ndarray:
+    """Draw a prediction on its image; save it to ``out_file``.
+
+    Args:
+        img: Image path or HWC BGR array.
+        result: Output of :func:`inference_classifier`.
+        out_file: Where to write the picture.
+        show: Open a window (needs a display).
+        title: Figure title.
+
+    Returns:
+        The drawn image (RGB array).
+    """
+    import matplotlib
+    if not show:
+        matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    import mmcv
+
+    image = mmcv.imread(img) if isinstance(img, str) else img
+    image = mmcv.bgr2rgb(image)
+    top = sorted(result['scores'].items(), key=lambda item: -item[1])[:5]
+    figure, (left, right) = plt.subplots(
+        1, 2, figsize=(8, 4), gridspec_kw=dict(width_ratios=[1, 1]))
+    left.imshow(image)
+    left.set_title(f"{result['pred_class']} ({result['pred_score']:.2f})")
+    left.axis('off')
+    names = [name for name, _ in top][::-1]
+    right.barh(names, [score for _, score in top][::-1], color='tab:blue')
+    right.set_xlim(0, 1)
+    right.set_xlabel('probability')
+    figure.suptitle(title)
+    figure.tight_layout()
+    figure.canvas.draw()
+    drawn = np.asarray(figure.canvas.buffer_rgba())[..., :3].copy()
+    if out_file is not None:
+        figure.savefig(out_file)
+    if show:
+        plt.show()
+    plt.close(figure)
+    return drawn

@@ -1,0 +1,3 @@
+from .meta_test_loop import MetaTestLoop, MetaValLoop
+
+__all__ = ['MetaTestLoop', 'MetaValLoop']
