@@ -41,8 +41,8 @@ VOC2007 = {
     '000004': [('cow', (10, 10, 10, 30), 0), ('person', (5, 5, 25, 45), 0)],
 }
 VOC2012 = {
-    '2012_000001': [('bird', (4, 4, 16, 16), 0), ('sofa', (20, 10, 60, 40),
-                                                   0)],
+    '2012_000001': [('bird', (4, 4, 16, 16), 0),
+                    ('sofa', (20, 10, 60, 40), 0)],
 }
 SPLIT1 = list(ALL_CLASSES_SPLIT1)
 
@@ -68,8 +68,7 @@ def write_voc_subset(root, subset, images):
             f.write(f'<annotation><filename>{img_id}.jpg</filename><size>'
                     f'<width>{IMG_W}</width><height>{IMG_H}</height>'
                     f'<depth>3</depth></size>{xml_objects}</annotation>')
-    with open(osp.join(root, subset, 'ImageSets/Main/trainval.txt'),
-              'w') as f:
+    with open(osp.join(root, subset, 'ImageSets/Main/trainval.txt'), 'w') as f:
         f.write(''.join(f'{img_id}\n' for img_id in images))
 
 
@@ -133,9 +132,9 @@ def test_voc_splits_are_the_tfa_splits():
     for all_, base, novel in ((ALL_CLASSES_SPLIT1, BASE_CLASSES_SPLIT1,
                                NOVEL_CLASSES_SPLIT1),
                               (ALL_CLASSES_SPLIT2, BASE_CLASSES_SPLIT2,
-                               NOVEL_CLASSES_SPLIT2),
-                              (ALL_CLASSES_SPLIT3, BASE_CLASSES_SPLIT3,
-                               NOVEL_CLASSES_SPLIT3)):
+                               NOVEL_CLASSES_SPLIT2), (ALL_CLASSES_SPLIT3,
+                                                       BASE_CLASSES_SPLIT3,
+                                                       NOVEL_CLASSES_SPLIT3)):
         assert (len(all_), len(base), len(novel)) == (20, 15, 5)
         assert not set(base) & set(novel)
         assert all_ == base + novel
@@ -144,13 +143,12 @@ def test_voc_splits_are_the_tfa_splits():
 
 
 def test_coco_splits():
-    assert (len(ALL_CLASSES), len(BASE_CLASSES), len(NOVEL_CLASSES)) == (80,
-                                                                         60,
-                                                                         20)
+    assert (len(ALL_CLASSES), len(BASE_CLASSES),
+            len(NOVEL_CLASSES)) == (80, 60, 20)
     assert set(NOVEL_CLASSES) == {
         'airplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat',
-        'chair', 'cow', 'dining table', 'dog', 'horse', 'motorcycle',
-        'person', 'potted plant', 'sheep', 'couch', 'train', 'tv'
+        'chair', 'cow', 'dining table', 'dog', 'horse', 'motorcycle', 'person',
+        'potted plant', 'sheep', 'couch', 'train', 'tv'
     }
     assert set(BASE_CLASSES) | set(NOVEL_CLASSES) == set(ALL_CLASSES)
     assert not set(BASE_CLASSES) & set(NOVEL_CLASSES)
@@ -187,12 +185,12 @@ def test_loads_voc_boxes_labels_and_difficult_flags(voc_root, warnings_log):
                                          '000001.jpg')
     assert (first['width'], first['height']) == (IMG_W, IMG_H)
     assert first['instances'] == [
-        dict(bbox=[1., 2., 19., 29.], bbox_label=label('bird'),
-             ignore_flag=0),
-        dict(bbox=[29., 4., 49., 39.], bbox_label=label('bird'),
-             ignore_flag=0),
-        dict(bbox=[9., 9., 59., 44.], bbox_label=label('person'),
-             ignore_flag=0),
+        dict(bbox=[1., 2., 19., 29.], bbox_label=label('bird'), ignore_flag=0),
+        dict(
+            bbox=[29., 4., 49., 39.], bbox_label=label('bird'), ignore_flag=0),
+        dict(
+            bbox=[9., 9., 59., 44.], bbox_label=label('person'),
+            ignore_flag=0),
     ]
     # the difficult dog is kept but ignored; the zero-width cow is skipped
     second = dataset.get_data_info(1)['instances']
@@ -263,13 +261,14 @@ def test_num_novel_shots_keeps_the_first_instance_of_each_novel_class(
         bird=1, bus=1, sofa=1, person=3, dog=1)
     items = {d['img_id']: d['instances'] for d in dataset.get_data_list()}
     # first bird of 000001 is kept, the second one dropped
-    assert [i['bbox'] for i in items['000001']
-            if i['bbox_label'] == label('bird')] == [[1., 2., 19., 29.]]
+    assert [
+        i['bbox'] for i in items['000001'] if i['bbox_label'] == label('bird')
+    ] == [[1., 2., 19., 29.]]
     # 000002 keeps its bus (first bus) and the ignored dog, loses its bird
     assert [i['bbox_label']
-            for i in items['000002']] == [label('dog'), label('bus')]
-    assert [i['bbox_label']
-            for i in items['2012_000001']] == [label('sofa')]
+            for i in items['000002']] == [label('dog'),
+                                          label('bus')]
+    assert [i['bbox_label'] for i in items['2012_000001']] == [label('sofa')]
     # cow and motorbike have no instance at all
     assert any('cow (0 < 1)' in m and 'motorbike (0 < 1)' in m
                for m in warnings_log)
@@ -316,8 +315,8 @@ def test_instance_wise_gives_one_instance_per_item(voc_root):
     assert len(items) == 8
     assert all(len(d['instances']) == 1 for d in items)
     assert [d['img_id'] for d in items] == [
-        '000001', '000001', '000001', '000002', '000003', '000003',
-        '000003', '000004'
+        '000001', '000001', '000001', '000002', '000003', '000003', '000003',
+        '000004'
     ]
     assert [SPLIT1[d['instances'][0]['bbox_label']] for d in items] == [
         'bird', 'bird', 'person', 'bus', 'person', 'bus', 'dog', 'person'
@@ -361,8 +360,9 @@ def test_save_dataset_needs_a_path(voc_root):
 def test_copy_dataset_takes_another_datasets_items(voc_root, key):
     source = voc_dataset(voc_root, instance_wise=True)
     copied = FewShotVOCCopyDataset(
-        classes='ALL_CLASSES_SPLIT1',
-        ann_cfg=[{key: source.get_data_list()}])
+        classes='ALL_CLASSES_SPLIT1', ann_cfg=[{
+            key: source.get_data_list()
+        }])
     assert copied.get_data_list() == source.get_data_list()
     with pytest.raises(ValueError, match='label 20'):
         FewShotVOCCopyDataset(
@@ -375,8 +375,10 @@ def test_copy_dataset_takes_another_datasets_items(voc_root, key):
                         width=4,
                         height=4,
                         instances=[
-                            dict(bbox=[0, 0, 2, 2], bbox_label=20,
-                                 ignore_flag=0)
+                            dict(
+                                bbox=[0, 0, 2, 2],
+                                bbox_label=20,
+                                ignore_flag=0)
                         ])
                 ])
             ])
@@ -422,8 +424,8 @@ def test_default_dataset_reads_benchmark_files_per_class(voc_root, tmp_path):
     # is not a class of the dataset
     assert [d['img_id'] for d in items] == ['000004', '000002']
     assert [i['bbox_label'] for i in items[1]['instances']] == [1, 2]
-    assert items[1]['img_path'] == osp.join(voc_root, 'VOC2007',
-                                            'JPEGImages', '000002.jpg')
+    assert items[1]['img_path'] == osp.join(voc_root, 'VOC2007', 'JPEGImages',
+                                            '000002.jpg')
     assert count_instances(items) == {0: 1, 1: 1, 2: 1}
 
     seeded = FewShotVOCDefaultDataset(
@@ -434,23 +436,23 @@ def test_default_dataset_reads_benchmark_files_per_class(voc_root, tmp_path):
         novel_classes=['bird', 'bus'],
         num_novel_shots=1,
         num_base_shots=1)
-    assert [d['img_id'] for d in seeded.get_data_list()] == ['000003',
-                                                             '000001']
+    assert [d['img_id']
+            for d in seeded.get_data_list()] == ['000003', '000001']
     assert count_instances(seeded.get_data_list()) == {0: 1, 1: 1, 2: 1}
 
 
 @pytest.mark.parametrize('entry, classes, message', [
-    (dict(method='Unknown', setting='SPLIT1_1SHOT'), 'ALL_CLASSES_SPLIT1',
-     "'Unknown'"),
+    (dict(method='Unknown',
+          setting='SPLIT1_1SHOT'), 'ALL_CLASSES_SPLIT1', "'Unknown'"),
     (dict(method='TFA', setting='1-SHOT'), 'ALL_CLASSES_SPLIT1', "'1-SHOT'"),
-    (dict(method='TFA', setting='SPLIT2_1SHOT'), 'ALL_CLASSES_SPLIT1',
-     'ALL_CLASSES_SPLIT1'),
-    (dict(method='TFA', setting='SPLIT4_1SHOT'), 'ALL_CLASSES_SPLIT1',
-     'split 4'),
+    (dict(method='TFA',
+          setting='SPLIT2_1SHOT'), 'ALL_CLASSES_SPLIT1', 'ALL_CLASSES_SPLIT1'),
+    (dict(method='TFA',
+          setting='SPLIT4_1SHOT'), 'ALL_CLASSES_SPLIT1', 'split 4'),
     (dict(method='TFA', setting='SPLIT1_1SHOT'), ['bird', 'giraffe'],
      r"\['giraffe'\] are not in ALL_CLASSES_SPLIT1"),
-    (dict(method='TFA', setting='SPLIT1_1SHOT', seed=-1),
-     'ALL_CLASSES_SPLIT1', 'seed -1'),
+    (dict(method='TFA', setting='SPLIT1_1SHOT',
+          seed=-1), 'ALL_CLASSES_SPLIT1', 'seed -1'),
 ])
 def test_default_dataset_checks_its_settings(voc_root, tmp_path, entry,
                                              classes, message):
@@ -463,8 +465,9 @@ def test_default_dataset_checks_its_settings(voc_root, tmp_path, entry,
 
 
 def test_default_dataset_names_a_missing_split_file(voc_root, tmp_path):
-    with pytest.raises(FileNotFoundError,
-                       match='benchmark_5shot/box_5shot_bird_train.txt'):
+    with pytest.raises(
+            FileNotFoundError,
+            match='benchmark_5shot/box_5shot_bird_train.txt'):
         FewShotVOCDefaultDataset(
             ann_cfg=[dict(method='TFA', setting='SPLIT1_5SHOT')],
             ann_root=str(tmp_path),
@@ -500,7 +503,8 @@ def test_getitem_runs_an_mmdet_pipeline(voc_root):
     assert isinstance(sample, DetDataSample)
     assert sample.img_id == '000001'
     assert sample.gt_instances.labels.tolist() == [
-        label('bird'), label('bird'), label('person')
+        label('bird'), label('bird'),
+        label('person')
     ]
     torch.testing.assert_close(
         sample.gt_instances.bboxes.tensor,
@@ -562,19 +566,16 @@ def test_ann_classes_outside_classes_are_named(voc_root):
 
 
 def test_missing_xml_and_bad_entries_are_named(voc_root):
-    with open(osp.join(voc_root, 'VOC2007/ImageSets/Main/bad.txt'),
-              'w') as f:
+    with open(osp.join(voc_root, 'VOC2007/ImageSets/Main/bad.txt'), 'w') as f:
         f.write('000001\n000099\n')
     with pytest.raises(FileNotFoundError, match='line 2.*000099.xml'):
         voc_dataset(
             voc_root,
             ann_cfg=[
                 dict(
-                    type='ann_file',
-                    ann_file='VOC2007/ImageSets/Main/bad.txt')
+                    type='ann_file', ann_file='VOC2007/ImageSets/Main/bad.txt')
             ])
     with pytest.raises(ValueError, match="'annfile'"):
-        voc_dataset(
-            voc_root, ann_cfg=[dict(type='annfile', ann_file='x.txt')])
+        voc_dataset(voc_root, ann_cfg=[dict(type='annfile', ann_file='x.txt')])
     with pytest.raises(ValueError, match='filter_cfg'):
         voc_dataset(voc_root, filter_cfg=dict(filter_empty_gt=True))

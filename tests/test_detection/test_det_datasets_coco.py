@@ -106,8 +106,8 @@ def test_loads_coco_boxes_crowd_and_ignore(coco_root):
     ]
     # the zero-width person is skipped (with a warning), the ignored dog
     # left out
-    assert [i['bbox_label'] for i in items[1]['instances']
-            ] == [ALL_CLASSES.index('truck')]
+    assert [i['bbox_label']
+            for i in items[1]['instances']] == [ALL_CLASSES.index('truck')]
     assert any('zero area' in m and 'image 12' in m for m in records)
     assert count_instances(items) == {
         person: 2,
@@ -134,8 +134,8 @@ def test_coco_split_names_and_shots(coco_root):
 
 
 def test_coco_instance_wise_and_copy(coco_root):
-    dataset = coco_dataset(coco_root, classes=['person', 'dog'],
-                           instance_wise=True)
+    dataset = coco_dataset(
+        coco_root, classes=['person', 'dog'], instance_wise=True)
     items = dataset.get_data_list()
     assert [(d['img_id'], d['instances'][0]['bbox_label'])
             for d in items] == [(11, 0), (11, 1), (13, 0)]
@@ -148,19 +148,23 @@ def test_coco_default_dataset_reads_tfa_jsons(coco_root, tmp_path):
     ann_root = tmp_path / 'few_shot_ann' / 'coco'
     # TFA's published files carry no categories list
     files = {
-        'person': {13: [('person', [30, 4, 20, 40], {})]},
-        'dog': {11: [('dog', [20, 5, 30, 30], {})]},
+        'person': {
+            13: [('person', [30, 4, 20, 40], {})]
+        },
+        'dog': {
+            11: [('dog', [20, 5, 30, 30], {})]
+        },
     }
     for folder in ('benchmark_1shot', 'seed2'):
         os.makedirs(ann_root / folder)
         for name, images in files.items():
-            with open(ann_root / folder /
-                      f'full_box_1shot_{name}_trainval.json', 'w') as f:
+            with open(
+                    ann_root / folder / f'full_box_1shot_{name}_trainval.json',
+                    'w') as f:
                 json.dump(coco_json(images, categories=None), f)
     for seed in (None, 2):
         dataset = FewShotCocoDefaultDataset(
-            ann_cfg=[dict(method='Attention_RPN', setting='1SHOT',
-                          seed=seed)],
+            ann_cfg=[dict(method='Attention_RPN', setting='1SHOT', seed=seed)],
             ann_root=str(ann_root),
             data_root=coco_root,
             data_prefix=dict(img='train2017/'),
@@ -200,9 +204,9 @@ def test_coco_pipeline_and_errors(coco_root):
     assert result['inputs'].shape == (3, IMG_H, IMG_W)
     gt = result['data_samples'].gt_instances
     assert gt.labels.tolist() == [1, 0]
-    torch.testing.assert_close(gt.bboxes.tensor,
-                               torch.tensor([[10., 10., 50., 40.],
-                                             [30., 4., 50., 44.]]))
+    torch.testing.assert_close(
+        gt.bboxes.tensor,
+        torch.tensor([[10., 10., 50., 40.], [30., 4., 50., 44.]]))
     with pytest.raises(FileNotFoundError, match='instances_val2017.json'):
         coco_dataset(
             coco_root,

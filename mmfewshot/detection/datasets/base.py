@@ -23,14 +23,14 @@ import os.path as osp
 import re
 from abc import ABCMeta, abstractmethod
 from collections import Counter
-from typing import (Callable, Dict, List, Optional, Sequence, Tuple, Union)
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
+from mmdet.datasets import BaseDetDataset
 from mmengine.dataset import Compose
 from mmengine.dist import is_main_process
 from mmengine.fileio import join_path
 from mmengine.logging import print_log
 from mmengine.utils import is_abs, mkdir_or_exist
-from mmdet.datasets import BaseDetDataset
 
 from mmfewshot.detection.registry import TRANSFORMS
 from .class_splits import get_novel_classes, get_split_classes
@@ -147,8 +147,10 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
             classes=all_classes,
             novel_classes=novel,
             base_classes=tuple(c for c in all_classes if c not in novel))
-        self.ann_shot_filter = self._build_shot_filter(
-            metainfo, num_novel_shots, num_base_shots, ann_shot_filter)
+        self.ann_shot_filter = self._build_shot_filter(metainfo,
+                                                       num_novel_shots,
+                                                       num_base_shots,
+                                                       ann_shot_filter)
         self.instance_wise = instance_wise
         self.min_bbox_size = min_bbox_size
         self.filter_empty_gt = filter_empty_gt
@@ -193,22 +195,22 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
         if unknown:
             raise ValueError(f'`novel_classes` {unknown} are not in '
                              f'`classes` {list(all_classes)}')
-        return all_classes, tuple(c for c in all_classes
-                                  if c in novel_classes)
+        return all_classes, tuple(c for c in all_classes if c in novel_classes)
 
     @staticmethod
-    def _build_shot_filter(metainfo: dict, num_novel_shots: Optional[int],
-                           num_base_shots: Optional[int],
-                           ann_shot_filter: Optional[Dict[str, int]]
-                           ) -> Dict[str, int]:
+    def _build_shot_filter(
+            metainfo: dict, num_novel_shots: Optional[int],
+            num_base_shots: Optional[int],
+            ann_shot_filter: Optional[Dict[str, int]]) -> Dict[str, int]:
         """``{class name: max instances}`` from the shot arguments."""
         if ann_shot_filter is not None:
             if num_novel_shots is not None or num_base_shots is not None:
                 raise ValueError(
                     'give either `ann_shot_filter` or `num_novel_shots` / '
                     '`num_base_shots`, not both')
-            unknown = [c for c in ann_shot_filter
-                       if c not in metainfo['classes']]
+            unknown = [
+                c for c in ann_shot_filter if c not in metainfo['classes']
+            ]
             if unknown:
                 raise ValueError(f'`ann_shot_filter` names classes {unknown} '
                                  f'that are not in `classes`')
@@ -319,9 +321,10 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
                     by_img_path[data_info['img_path']] = data_info
                     data_list.append(data_info)
                 else:
-                    merged['instances'].extend(
-                        i for i in data_info['instances']
-                        if i not in merged['instances'])
+                    known = list(merged['instances'])
+                    merged['instances'].extend(i
+                                               for i in data_info['instances']
+                                               if i not in known)
         return data_list
 
     @abstractmethod
@@ -424,9 +427,9 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
             instances = []
             for instance in data_info['instances']:
                 class_name = saved_classes[instance['bbox_label']]
-                if class_name not in cat2label or (
-                        ann_classes is not None
-                        and class_name not in ann_classes):
+                if class_name not in cat2label or (ann_classes is not None
+                                                   and class_name
+                                                   not in ann_classes):
                     continue
                 instances.append(
                     dict(instance, bbox_label=cat2label[class_name]))
@@ -533,8 +536,9 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
                 dict(
                     metainfo=dict(classes=list(self._metainfo['classes'])),
                     data_list=self.get_data_list()), f)
-        print_log(f'{self.dataset_name}: saved {len(self)} items to {path}',
-                  logger='current')
+        print_log(
+            f'{self.dataset_name}: saved {len(self)} items to {path}',
+            logger='current')
 
     def prepare_data(self, idx: int, pipeline_key: Optional[str] = None):
         """Run one item through a pipeline.
@@ -551,10 +555,9 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
         data_info = self.get_data_info(idx)
         if pipeline_key is None:
             if self.multi_pipelines:
-                raise ValueError(
-                    f'{self.dataset_name} has named pipelines '
-                    f'{sorted(self.multi_pipelines)}: call '
-                    'prepare_data(idx, pipeline_key)')
+                raise ValueError(f'{self.dataset_name} has named pipelines '
+                                 f'{sorted(self.multi_pipelines)}: call '
+                                 'prepare_data(idx, pipeline_key)')
             return self.pipeline(data_info)
         if pipeline_key not in self.multi_pipelines:
             raise KeyError(f'{self.dataset_name} has no pipeline '
@@ -606,11 +609,13 @@ def _parse_benchmark_entry(entry: dict, index: int,
     return (int(match.group(1)) if match.group(1) else None), num_shots
 
 
-def expand_benchmark_ann_cfg(ann_cfg: List[dict], classes: Sequence[str],
-                             ann_root: str, file_template: str,
-                             splits: Optional[Dict[str, Tuple[str, ...]]],
-                             class_split_name: Optional[str] = None
-                             ) -> List[dict]:
+def expand_benchmark_ann_cfg(
+        ann_cfg: List[dict],
+        classes: Sequence[str],
+        ann_root: str,
+        file_template: str,
+        splits: Optional[Dict[str, Tuple[str, ...]]],
+        class_split_name: Optional[str] = None) -> List[dict]:
     """Turn ``dict(method=..., setting=..., seed=...)`` entries of a
     benchmark (``Default``) dataset into one ``ann_file`` entry per class.
 
@@ -638,8 +643,8 @@ def expand_benchmark_ann_cfg(ann_cfg: List[dict], classes: Sequence[str],
         if 'type' in entry:
             entries.append(entry)
             continue
-        split, num_shots = _parse_benchmark_entry(entry, index,
-                                                  splits is not None)
+        split, num_shots = _parse_benchmark_entry(entry, index, splits
+                                                  is not None)
         if split is not None:
             split_classes = splits.get(f'ALL_CLASSES_SPLIT{split}')
             if split_classes is None:

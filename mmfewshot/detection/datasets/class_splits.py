@@ -14,21 +14,21 @@ from typing import Dict, Optional, Tuple
 
 ClassNames = Tuple[str, ...]
 
-BASE_CLASSES_SPLIT1: ClassNames = (
-    'aeroplane', 'bicycle', 'boat', 'bottle', 'car', 'cat', 'chair',
-    'diningtable', 'dog', 'horse', 'person', 'pottedplant', 'sheep', 'train',
-    'tvmonitor')
+BASE_CLASSES_SPLIT1: ClassNames = ('aeroplane', 'bicycle', 'boat', 'bottle',
+                                   'car', 'cat', 'chair', 'diningtable', 'dog',
+                                   'horse', 'person', 'pottedplant', 'sheep',
+                                   'train', 'tvmonitor')
 NOVEL_CLASSES_SPLIT1: ClassNames = ('bird', 'bus', 'cow', 'motorbike', 'sofa')
-BASE_CLASSES_SPLIT2: ClassNames = (
-    'bicycle', 'bird', 'boat', 'bus', 'car', 'cat', 'chair', 'diningtable',
-    'dog', 'motorbike', 'person', 'pottedplant', 'sheep', 'train',
-    'tvmonitor')
+BASE_CLASSES_SPLIT2: ClassNames = ('bicycle', 'bird', 'boat', 'bus', 'car',
+                                   'cat', 'chair', 'diningtable', 'dog',
+                                   'motorbike', 'person', 'pottedplant',
+                                   'sheep', 'train', 'tvmonitor')
 NOVEL_CLASSES_SPLIT2: ClassNames = ('aeroplane', 'bottle', 'cow', 'horse',
                                     'sofa')
-BASE_CLASSES_SPLIT3: ClassNames = (
-    'aeroplane', 'bicycle', 'bird', 'bottle', 'bus', 'car', 'chair', 'cow',
-    'diningtable', 'dog', 'horse', 'person', 'pottedplant', 'train',
-    'tvmonitor')
+BASE_CLASSES_SPLIT3: ClassNames = ('aeroplane', 'bicycle', 'bird', 'bottle',
+                                   'bus', 'car', 'chair', 'cow', 'diningtable',
+                                   'dog', 'horse', 'person', 'pottedplant',
+                                   'train', 'tvmonitor')
 NOVEL_CLASSES_SPLIT3: ClassNames = ('boat', 'cat', 'motorbike', 'sheep',
                                     'sofa')
 ALL_CLASSES_SPLIT1: ClassNames = BASE_CLASSES_SPLIT1 + NOVEL_CLASSES_SPLIT1

@@ -5,8 +5,7 @@ from collections import defaultdict
 from typing import Dict, List, Optional, Sequence
 
 from mmfewshot.detection.registry import DATASETS
-from .base import (BaseFewShotDataset, copy_ann_cfg,
-                   expand_benchmark_ann_cfg)
+from .base import BaseFewShotDataset, copy_ann_cfg, expand_benchmark_ann_cfg
 from .class_splits import COCO_CATEGORY_IDS, COCO_SPLIT
 
 
@@ -72,7 +71,7 @@ class FewShotCocoDataset(BaseFewShotDataset):
             if not ann.get('ignore', False):
                 anns_by_img[ann['image_id']].append(ann)
         prefix = img_prefix if img_prefix is not None else (self.data_root
-                                                              or '')
+                                                            or '')
         data_list = []
         skipped: List[str] = []
         for img in coco['images']:
@@ -89,9 +88,8 @@ class FewShotCocoDataset(BaseFewShotDataset):
                     height=img['height'],
                     width=img['width'],
                     instances=self.make_instances(raw_boxes, ann_classes,
-                                                  img['width'],
-                                                  img['height'], skipped,
-                                                  str(img['id']))))
+                                                  img['width'], img['height'],
+                                                  skipped, str(img['id']))))
         self.warn_skipped(ann_file, skipped)
         return data_list
 
@@ -123,7 +121,8 @@ class FewShotCocoDefaultDataset(FewShotCocoDataset):
         **kwargs: Arguments of :class:`FewShotCocoDataset`.
     """
 
-    def __init__(self, ann_root: str = 'data/few_shot_ann/coco',
+    def __init__(self,
+                 ann_root: str = 'data/few_shot_ann/coco',
                  **kwargs) -> None:
         self.ann_root = ann_root
         super().__init__(**kwargs)

@@ -136,15 +136,14 @@ class FewShotVOCDataset(BaseFewShotDataset):
         raw_boxes = []
         for obj in root.findall('object'):
             difficult = obj.find('difficult')
-            is_difficult = difficult is not None and bool(
-                int(difficult.text))
+            is_difficult = difficult is not None and bool(int(difficult.text))
             box = obj.find('bndbox')
             bbox = [
                 float(box.find(key).text) - 1
                 for key in ('xmin', 'ymin', 'xmax', 'ymax')
             ]
-            raw_boxes.append((obj.find('name').text.strip(), bbox,
-                              is_difficult and not self.use_difficult))
+            raw_boxes.append((obj.find('name').text.strip(), bbox, is_difficult
+                              and not self.use_difficult))
         return width, height, raw_boxes
 
 
@@ -176,7 +175,8 @@ class FewShotVOCDefaultDataset(FewShotVOCDataset):
             the ``VOCdevkit`` folder the split files' paths refer to.
     """
 
-    def __init__(self, ann_root: str = 'data/few_shot_ann/voc',
+    def __init__(self,
+                 ann_root: str = 'data/few_shot_ann/voc',
                  **kwargs) -> None:
         self.ann_root = ann_root
         super().__init__(**kwargs)

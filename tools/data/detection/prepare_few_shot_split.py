@@ -21,7 +21,8 @@ Example::
         --data-root data/VOCdevkit \\
         --ann-file VOC2007/ImageSets/Main/trainval.txt \\
                    VOC2012/ImageSets/Main/trainval.txt \\
-        --classes ALL_CLASSES_SPLIT1 --novel-classes bird bus cow motorbike sofa \\
+        --classes ALL_CLASSES_SPLIT1 \\
+        --novel-classes bird bus cow motorbike sofa \\
         --shots 1 2 3 5 10 --seeds 0 1 2 --out data/few_shot_ann/my_voc
 """
 import argparse
@@ -174,12 +175,15 @@ def sample_class_splits(candidates: List[Candidate], shots: Sequence[int],
 
 
 def write_voc_split(path: str, items: List[dict], data_root: str) -> None:
-    """One image path per line, relative to the dataset root."""
+    """One image path per line, relative to the dataset root (paths
+    outside it are written as they are)."""
     with open(path, 'w') as f:
         for data_info in items:
             img_path = data_info['img_path']
-            if data_root and not osp.isabs(img_path):
-                img_path = osp.relpath(img_path, data_root)
+            if data_root:
+                relative = osp.relpath(img_path, data_root)
+                if not relative.startswith(os.pardir):
+                    img_path = relative
             f.write(img_path.replace(osp.sep, '/') + '\n')
 
 
@@ -244,8 +248,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 items = [data_list[i] for i in indices]
                 if args.format == 'voc':
                     write_voc_split(
-                        osp.join(folder, f'box_{num_shots}shot_{class_name}'
-                                 '_train.txt'), items, args.data_root)
+                        osp.join(
+                            folder, f'box_{num_shots}shot_{class_name}'
+                            '_train.txt'), items, args.data_root)
                 else:
                     write_coco_split(
                         osp.join(
