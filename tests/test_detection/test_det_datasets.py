@@ -409,16 +409,18 @@ def test_default_dataset_reads_benchmark_files_per_class(voc_root, tmp_path):
             'box_1shot_bus_train.txt': ['000003'],
             'box_1shot_person_train.txt': ['000003'],
         })
-    classes = ['person', 'bird', 'bus']
-    dataset = FewShotVOCDefaultDataset(
-        ann_cfg=[dict(method='TFA', setting='SPLIT1_1SHOT')],
-        ann_root=ann_root,
-        data_root=voc_root,
-        classes=classes,
-        novel_classes=['bird', 'bus'],
-        num_novel_shots=1,
-        num_base_shots=1)
-    items = dataset.get_data_list()
+
+    def load(**entry):
+        return FewShotVOCDefaultDataset(
+            ann_cfg=[entry],
+            ann_root=ann_root,
+            data_root=voc_root,
+            classes=['person', 'bird', 'bus'],
+            novel_classes=['bird', 'bus'],
+            num_novel_shots=1,
+            num_base_shots=1).get_data_list()
+
+    items = load(method='TFA', setting='SPLIT1_1SHOT')
     # files are read in class order; 000002 is in the bird and the bus
     # file: one item with both boxes, and none of its (ignored) dog, which
     # is not a class of the dataset
@@ -428,17 +430,9 @@ def test_default_dataset_reads_benchmark_files_per_class(voc_root, tmp_path):
                                             '000002.jpg')
     assert count_instances(items) == {0: 1, 1: 1, 2: 1}
 
-    seeded = FewShotVOCDefaultDataset(
-        ann_cfg=[dict(method='FSCE', setting='SPLIT1_1SHOT', seed=3)],
-        ann_root=ann_root,
-        data_root=voc_root,
-        classes=classes,
-        novel_classes=['bird', 'bus'],
-        num_novel_shots=1,
-        num_base_shots=1)
-    assert [d['img_id']
-            for d in seeded.get_data_list()] == ['000003', '000001']
-    assert count_instances(seeded.get_data_list()) == {0: 1, 1: 1, 2: 1}
+    seeded = load(method='FSCE', setting='SPLIT1_1SHOT', seed=3)
+    assert [d['img_id'] for d in seeded] == ['000003', '000001']
+    assert count_instances(seeded) == {0: 1, 1: 1, 2: 1}
 
 
 @pytest.mark.parametrize('entry, classes, message', [

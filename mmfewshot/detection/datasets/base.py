@@ -23,7 +23,7 @@ import os.path as osp
 import re
 from abc import ABCMeta, abstractmethod
 from collections import Counter
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from mmdet.datasets import BaseDetDataset
 from mmengine.dataset import Compose
@@ -284,10 +284,11 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
         super().full_init()
         counts = count_instances(self.get_data_list())
         classes = self._metainfo['classes']
+        per_class = ', '.join(f'{classes[label]}={counts[label]}'
+                              for label in sorted(counts))
         print_log(
-            f'{self.dataset_name}: {len(self)} items; instances per class: ' +
-            ', '.join(f'{classes[label]}={counts[label]}'
-                      for label in sorted(counts)),
+            f'{self.dataset_name}: {len(self)} items; instances per class: '
+            f'{per_class or "none"}',
             logger='current')
         if self.save_dataset and is_main_process():
             self.save_data_list(self.save_dataset_path)
@@ -540,7 +541,9 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
             f'{self.dataset_name}: saved {len(self)} items to {path}',
             logger='current')
 
-    def prepare_data(self, idx: int, pipeline_key: Optional[str] = None):
+    def prepare_data(self,
+                     idx: int,
+                     pipeline_key: Optional[str] = None) -> Any:
         """Run one item through a pipeline.
 
         Args:

@@ -35,6 +35,7 @@ from collections import defaultdict
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmfewshot.detection.datasets import (COCO_CATEGORY_IDS,
+                                          BaseFewShotDataset,
                                           FewShotCocoDataset,
                                           FewShotVOCDataset, valid_instances)
 from mmfewshot.utils import get_root_logger
@@ -97,7 +98,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return args
 
 
-def build_dataset(args: argparse.Namespace):
+def build_dataset(args: argparse.Namespace) -> BaseFewShotDataset:
     """Load the annotation files as the few-shot dataset of the format."""
     dataset_type = dict(
         voc=FewShotVOCDataset, coco=FewShotCocoDataset)[args.format]
