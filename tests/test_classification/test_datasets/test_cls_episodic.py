@@ -23,14 +23,16 @@ def test_sample_without_replacement_is_distinct_and_uniform():
     counts = np.zeros((3, 6))
     for _ in range(6000):
         picks = sample_without_replacement(rng, 6, 3)
-        assert len(set(picks.tolist())) == 3
-        assert picks.min() >= 0 and picks.max() < 6
+        assert len(set(picks)) == 3
+        assert min(picks) >= 0 and max(picks) < 6
         counts[np.arange(3), picks] += 1
     # every value is equally likely at every position: 1000 expected each
     assert np.abs(counts - 1000).max() < 120
-    assert sorted(sample_without_replacement(rng, 5, 5).tolist()) == \
-        [0, 1, 2, 3, 4]
-    assert sample_without_replacement(rng, 5, 0).tolist() == []
+    assert sorted(sample_without_replacement(rng, 5, 5)) == [0, 1, 2, 3, 4]
+    assert sample_without_replacement(rng, 5, 0) == []
+    # a small sample of a huge population
+    picks = sample_without_replacement(rng, 10**12, 4)
+    assert len(set(picks)) == 4 and max(picks) < 10**12
 
 
 def test_episodes_are_valid_few_shot_tasks(records):
