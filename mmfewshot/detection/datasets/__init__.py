@@ -8,6 +8,13 @@ from .class_splits import (ALL_CLASSES, ALL_CLASSES_SPLIT1, ALL_CLASSES_SPLIT2,
                            VOC_SPLIT, get_novel_classes, get_split_classes)
 from .coco import (FewShotCocoCopyDataset, FewShotCocoDataset,
                    FewShotCocoDefaultDataset)
+from .dataloader_wrappers import (NWayKShotDataloader, TwoBranchDataloader,
+                                  build_fewshot_dataloader,
+                                  build_nway_kshot_dataloader,
+                                  build_two_branch_dataloader,
+                                  collate_support_batches)
+from .dataset_wrappers import (NWayKShotDataset, QueryAwareDataset,
+                               TwoBranchDataset)
 from .transforms import CropInstance, CropResizeInstance, GenerateMask
 from .utils import count_instances, valid_instances
 from .voc import (FewShotVOCCopyDataset, FewShotVOCDataset,
@@ -21,6 +28,10 @@ __all__ = [
     'BASE_CLASSES_SPLIT3', 'NOVEL_CLASSES_SPLIT1', 'NOVEL_CLASSES_SPLIT2',
     'NOVEL_CLASSES_SPLIT3', 'ALL_CLASSES', 'BASE_CLASSES', 'NOVEL_CLASSES',
     'VOC_SPLIT', 'COCO_SPLIT', 'COCO_CATEGORY_IDS', 'get_split_classes',
-    'get_novel_classes', 'count_instances', 'valid_instances',
-    'CropInstance', 'CropResizeInstance', 'GenerateMask'
+    'get_novel_classes', 'count_instances', 'valid_instances', 'CropInstance',
+    'CropResizeInstance', 'GenerateMask', 'QueryAwareDataset',
+    'NWayKShotDataset', 'TwoBranchDataset', 'NWayKShotDataloader',
+    'TwoBranchDataloader', 'build_fewshot_dataloader',
+    'build_nway_kshot_dataloader', 'build_two_branch_dataloader',
+    'collate_support_batches'
 ]
