@@ -84,19 +84,21 @@ def main(argv: Optional[List[str]] = None) -> None:
 
         ours_s = best_time(ours, args.repeats)
         reference_s = best_time(reference, args.repeats)
-        rows.append((f'{num_classes * images_per_class:,}',
-                     f'{num_classes} x {images_per_class}', f'{ours_s:.3f}',
-                     f'{1e6 * ours_s / args.episodes:.0f}',
-                     f'{reference_s:.3f}'))
+        rows.append(
+            (f'{num_classes * images_per_class:,}',
+             f'{num_classes} x {images_per_class}', f'{ours_s:.3f}',
+             f'{1e6 * ours_s / args.episodes:.0f}', f'{reference_s:.3f}'))
 
     print(f'{args.episodes} episodes of {args.num_ways}-way '
           f'{args.num_shots}-shot {args.num_queries}-query, best of '
           f'{args.repeats}')
-    widths = [max(len(str(row[i])) for row in rows + [header])
-              for i in range(len(header))]
+    widths = [
+        max(len(str(row[i])) for row in rows + [header])
+        for i in range(len(header))
+    ]
     for row in [header] + rows:
-        print(' | '.join(str(cell).rjust(width)
-                         for cell, width in zip(row, widths)))
+        print(' | '.join(
+            str(cell).rjust(width) for cell, width in zip(row, widths)))
 
 
 if __name__ == '__main__':

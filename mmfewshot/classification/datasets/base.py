@@ -147,8 +147,9 @@ class BaseFewShotDataset(BaseDataset):
         owner = type(self).__name__
         user_classes = self.CLASSES is not None
         classes = tuple(self.CLASSES if user_classes else default_classes)
-        duplicates = sorted({name for name in classes
-                             if classes.count(name) > 1})
+        duplicates = sorted(
+            {name
+             for name in classes if classes.count(name) > 1})
         if duplicates:
             raise ValueError(f'{owner}: classes {duplicates} are listed '
                              'more than once')
@@ -238,9 +239,11 @@ class BaseFewShotDataset(BaseDataset):
 
     # ------------------------------------------------------- evaluation
     @staticmethod
-    def evaluate(results: Union[np.ndarray, torch.Tensor, Sequence],
-                 gt_labels: Union[np.ndarray, torch.Tensor, Sequence],
-                 topk: Sequence[int] = (1, 5)) -> Dict[str, float]:
+    def evaluate(
+        results: Union[np.ndarray, torch.Tensor, Sequence],
+        gt_labels: Union[np.ndarray, torch.Tensor, Sequence],
+        topk: Sequence[int] = (1, 5)
+    ) -> Dict[str, float]:
         """Top-k accuracy in percent.
 
         Args:
@@ -271,4 +274,3 @@ class BaseFewShotDataset(BaseDataset):
         if self.ann_file:
             lines.insert(0, f'Annotation file: \t{self.ann_file}')
         return lines
-

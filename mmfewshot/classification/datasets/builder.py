@@ -60,8 +60,7 @@ def build_dataloader(cfg: dict, seed: Optional[int] = None) -> DataLoader:
         return Runner.build_dataloader(cfg, seed=seed)
 
 
-def _loader_kwargs(meta_test_cfg: dict, section: str,
-                   batch_size: int) -> dict:
+def _loader_kwargs(meta_test_cfg: dict, section: str, batch_size: int) -> dict:
     kwargs = dict(batch_size=batch_size, num_workers=0)
     kwargs.update(meta_test_cfg.get(section) or {})
     for key in _FIXED_LOADER_KEYS:
@@ -107,8 +106,8 @@ def build_meta_test_dataloaders(
                                     dataset.num_ways * dataset.num_shots)
     query_kwargs = _loader_kwargs(meta_test_cfg, 'query',
                                   dataset.num_ways * dataset.num_queries)
-    for section, kwargs in (('support', support_kwargs),
-                            ('query', query_kwargs)):
+    for section, kwargs in (('support', support_kwargs), ('query',
+                                                          query_kwargs)):
         if kwargs.get('persistent_workers'):
             raise ValueError(
                 f'meta_test_cfg.{section}.persistent_workers must be False: '

@@ -11,10 +11,10 @@ from .utils import list_class_folders, parse_subsets, scan_images
 NUM_CUB_CLASSES = 200
 
 
-def split_cub_classes(class_names: Sequence[str],
-                      class_split: str = 'interleaved',
-                      classes_id_seed: Optional[int] = None
-                      ) -> Dict[str, List[str]]:
+def split_cub_classes(
+        class_names: Sequence[str],
+        class_split: str = 'interleaved',
+        classes_id_seed: Optional[int] = None) -> Dict[str, List[str]]:
     """Split the 200 CUB classes into 100 train, 50 val and 50 test.
 
     Args:
@@ -107,7 +107,9 @@ class CUBDataset(BaseFewShotDataset):
                              f'class folders, expected {NUM_CUB_CLASSES}')
         splits = split_cub_classes(folders, self.class_split,
                                    self.classes_id_seed)
-        split_classes = [name for split in self.subset for name in splits[split]]
+        split_classes = [
+            name for split in self.subset for name in splits[split]
+        ]
         samples: List[NamedSample] = []
         for class_name in split_classes:
             class_dir = osp.join(images_dir, class_name)

@@ -32,6 +32,14 @@ def set_episode_label(item: Any, episode_label: int, ori_gt_label: int) -> Any:
     return item
 
 
+def check_count(owner: str, name: str, value: int, minimum: int) -> None:
+    """Raise a ValueError naming ``name`` unless ``value`` is an integer of
+    at least ``minimum``."""
+    if not isinstance(value, int) or value < minimum:
+        raise ValueError(f'{owner}: `{name}` must be an integer >= {minimum},'
+                         f' got {value!r}')
+
+
 def _class_names(dataset: Any, num_classes: int) -> List[str]:
     names = getattr(dataset, 'CLASSES', None)
     if names is None:
@@ -77,23 +85,21 @@ class EpisodicDataset(Dataset):
                  num_shots: int,
                  num_queries: int,
                  episodes_seed: Optional[int] = None) -> None:
+        owner = type(self).__name__
+        check_count(owner, 'num_episodes', num_episodes, 1)
+        check_count(owner, 'num_ways', num_ways, 1)
+        check_count(owner, 'num_shots', num_shots, 1)
+        check_count(owner, 'num_queries', num_queries, 0)
         self.dataset = build_in_scope(DATASETS, dataset)
         if hasattr(self.dataset, 'full_init'):
             self.dataset.full_init()
-        for name, value, minimum in (('num_episodes', num_episodes, 1),
-                                     ('num_ways', num_ways, 1),
-                                     ('num_shots', num_shots, 1),
-                                     ('num_queries', num_queries, 0)):
-            if not isinstance(value, int) or value < minimum:
-                raise ValueError(f'{type(self).__name__}: `{name}` must be '
-                                 f'an integer >= {minimum}, got {value!r}')
         self.num_episodes = num_episodes
         self.num_ways = num_ways
         self.num_shots = num_shots
         self.num_queries = num_queries
 
-        self._gt_labels = np.asarray(self.dataset.get_gt_labels(),
-                                     dtype=np.int64)
+        self._gt_labels = np.asarray(
+            self.dataset.get_gt_labels(), dtype=np.int64)
         class_indices = self._class_indices()
         self._check_episodes_possible(class_indices)
         self.episodes_seed = (
@@ -146,8 +152,8 @@ class EpisodicDataset(Dataset):
 
     def __getitem__(self, idx: int) -> dict:
         return dict(
-            support_data=self._episode_items(
-                self.episode_support_indices[idx], self.num_shots),
+            support_data=self._episode_items(self.episode_support_indices[idx],
+                                             self.num_shots),
             query_data=self._episode_items(self.episode_query_indices[idx],
                                            self.num_queries))
 

@@ -6,7 +6,7 @@ import torch
 from mmpretrain.structures import DataSample
 
 from mmfewshot.classification.registry import DATASETS
-from .episodic import EpisodicDataset
+from .episodic import EpisodicDataset, check_count
 
 
 class _SharedState:
@@ -53,9 +53,7 @@ class MetaTestDataset(EpisodicDataset):
                  num_shots: int,
                  num_queries: int,
                  episodes_seed: Optional[int] = None) -> None:
-        if not isinstance(num_queries, int) or num_queries < 1:
-            raise ValueError('MetaTestDataset: `num_queries` must be an '
-                             f'integer >= 1, got {num_queries!r}')
+        check_count(type(self).__name__, 'num_queries', num_queries, 1)
         super().__init__(dataset, num_episodes, num_ways, num_shots,
                          num_queries, episodes_seed)
         self.mode = 'test_set'

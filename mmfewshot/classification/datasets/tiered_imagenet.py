@@ -37,7 +37,8 @@ def _text(value: Any) -> str:
 
 def _load_pickle(path: str) -> Any:
     if not osp.isfile(path):
-        raise FileNotFoundError(f'TieredImageNetDataset: {path} does not exist')
+        raise FileNotFoundError(
+            f'TieredImageNetDataset: {path} does not exist')
     with open(path, 'rb') as pickle_file:
         # latin1 reads the Python 2 pickles of the release (numpy arrays
         # included) and is ignored by Python 3 pickles.
@@ -55,8 +56,10 @@ def load_pickled_split(data_root: str,
     images_path = osp.join(data_root, f'{split}_images_png.pkl')
     labels_path = osp.join(data_root, f'{split}_labels.pkl')
     images = _load_pickle(images_path)
-    label_info = {_text(key): value
-                  for key, value in _load_pickle(labels_path).items()}
+    label_info = {
+        _text(key): value
+        for key, value in _load_pickle(labels_path).items()
+    }
     for key in ('label_specific', 'label_specific_str'):
         if key not in label_info:
             raise KeyError(f'{labels_path} has no key {key!r}; found '
@@ -93,7 +96,8 @@ class PackedBytes:
         """Append all ``items`` (freeing each slot of ``items`` once it is
         copied) and return the id of the first."""
         lengths = np.fromiter((_byte_length(item) for item in items),
-                              dtype=np.int64, count=len(items))
+                              dtype=np.int64,
+                              count=len(items))
         ends = np.cumsum(lengths)
         buffer = np.empty(int(ends[-1]) if len(ends) else 0, dtype=np.uint8)
         start = 0
@@ -192,7 +196,8 @@ class TieredImageNetDataset(BaseFewShotDataset):
                     f'unpacked folder {unpacked} for subset {split!r}')
             default_classes.extend(class_names)
         return self.label_by_class_name(
-            samples, default_classes,
+            samples,
+            default_classes,
             source=f'subset {self.subset} of {self.img_prefix}')
 
     def _read_pickled(self, split: str,
@@ -202,9 +207,9 @@ class TieredImageNetDataset(BaseFewShotDataset):
         first_id = self._png_store.extend(images)
         where = f'{split}_images_png.pkl'
         for position, label in enumerate(labels.tolist()):
-            samples.append((class_names[label],
-                            dict(img_bytes_id=first_id + position),
-                            f'{where}[{position}]'))
+            samples.append(
+                (class_names[label], dict(img_bytes_id=first_id + position),
+                 f'{where}[{position}]'))
         return class_names
 
     def _read_unpacked(self, folder: str,

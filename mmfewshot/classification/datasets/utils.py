@@ -25,8 +25,7 @@ def build_in_scope(registry: Registry,
         return registry.build(cfg, default_args=default_args)
 
 
-def parse_subsets(subset: Union[str, Sequence[str]],
-                  valid: Sequence[str],
+def parse_subsets(subset: Union[str, Sequence[str]], valid: Sequence[str],
                   owner: str) -> List[str]:
     """Normalise ``subset`` (one split name or a list) to a list of names.
 
@@ -70,6 +69,6 @@ def scan_images(folder: str, extensions: Sequence[str]) -> List[str]:
         relative = osp.relpath(directory, folder)
         for name in files:
             if name.lower().endswith(tuple(extensions)):
-                found.append(name if relative == '.' else osp.join(
-                    relative, name))
+                found.append(name if relative ==
+                             '.' else osp.join(relative, name))
     return sorted(found)

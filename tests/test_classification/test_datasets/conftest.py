@@ -43,8 +43,8 @@ def folder_dataset(tmp_path):
     counts = {'cat': 6, 'dog': 5, 'eel': 5, 'fox': 7}
     for position, (name, count) in enumerate(sorted(counts.items())):
         for number in range(count):
-            save_image(str(root / name / f'{number}.png'),
-                       100 * position + number)
+            save_image(
+                str(root / name / f'{number}.png'), 100 * position + number)
     return str(root), counts
 
 

@@ -50,7 +50,8 @@ def test_subfolder_format_classes_select_and_order(folder_dataset):
     assert len(dataset) == 7 + 6
     labels = dataset.get_gt_labels()
     for idx, label in enumerate(labels):
-        folder = osp.basename(osp.dirname(dataset.get_data_info(idx)['img_path']))
+        folder = osp.basename(
+            osp.dirname(dataset.get_data_info(idx)['img_path']))
         assert folder == ('fox' if label == 0 else 'cat')
     with pytest.raises(ValueError, match="'owl'"):
         BaseFewShotDataset(data_prefix=root, classes=['cat', 'owl'])
@@ -92,8 +93,8 @@ def test_annotation_format_errors_name_file_and_line(tmp_path, image_writer):
         BaseFewShotDataset(
             data_prefix=str(tmp_path / 'img'), ann_file=str(ann_file))
     ann_file.write_text('a.png 0\n\nmissing.png 0\n')
-    with pytest.raises(FileNotFoundError,
-                       match=r'ann.txt, line 3: image .*missing.png'):
+    with pytest.raises(
+            FileNotFoundError, match=r'ann.txt, line 3: image .*missing.png'):
         BaseFewShotDataset(
             data_prefix=str(tmp_path / 'img'), ann_file=str(ann_file))
     ann_file.write_text('a.png\n')
@@ -109,8 +110,10 @@ def test_annotation_format_errors_name_file_and_line(tmp_path, image_writer):
 def test_mmpretrain_pipelines_and_sample_idx(folder_dataset, key_reader):
     root, _ = folder_dataset
     train = DATASETS.build(
-        dict(type='BaseFewShotDataset', data_prefix=root,
-             pipeline=TRAIN_PIPELINE))
+        dict(
+            type='BaseFewShotDataset',
+            data_prefix=root,
+            pipeline=TRAIN_PIPELINE))
     item = train[7]
     assert item['inputs'].shape == (3, 8, 8)
     assert item['inputs'].dtype == torch.uint8

@@ -80,7 +80,11 @@ def meta_test(eight_class_root):
     dataset = BaseFewShotDataset(
         data_prefix=eight_class_root, pipeline=PIPELINE, test_mode=True)
     return MetaTestDataset(
-        dataset, num_episodes=4, num_ways=3, num_shots=2, num_queries=2,
+        dataset,
+        num_episodes=4,
+        num_ways=3,
+        num_shots=2,
+        num_queries=2,
         episodes_seed=2)
 
 
@@ -104,8 +108,9 @@ def test_meta_test_dataloaders(meta_test):
         meta_test.set_task_id(task_id)
         support_batches = list(support_loader)
         assert [len(batch['inputs']) for batch in support_batches] == [4, 2]
-        support = [ds for batch in support_batches
-                   for ds in batch['data_samples']]
+        support = [
+            ds for batch in support_batches for ds in batch['data_samples']
+        ]
         assert [ds.sample_idx for ds in support] == \
             meta_test.episode_support_indices[task_id].tolist()
         assert [ds.gt_label.item() for ds in support] == [0, 0, 1, 1, 2, 2]
@@ -116,7 +121,8 @@ def test_meta_test_dataloaders(meta_test):
 
 def test_meta_test_dataloader_config_errors(meta_test):
     with pytest.raises(ValueError, match=r'meta_test_cfg\.support\.shuffle'):
-        build_meta_test_dataloaders(meta_test, dict(support=dict(shuffle=True)))
+        build_meta_test_dataloaders(meta_test,
+                                    dict(support=dict(shuffle=True)))
     with pytest.raises(ValueError, match='persistent_workers'):
         build_meta_test_dataloaders(
             meta_test,
@@ -126,8 +132,8 @@ def test_meta_test_dataloader_config_errors(meta_test):
 
 
 def test_test_set_loader_shards_between_ranks(meta_test, monkeypatch):
-    monkeypatch.setattr('mmengine.dataset.sampler.get_dist_info',
-                        lambda: (1, 3))
+    monkeypatch.setattr('mmengine.dataset.sampler.get_dist_info', lambda:
+                        (1, 3))
     test_set_loader, support_loader, _ = build_meta_test_dataloaders(
         meta_test, dict(test_set=dict(batch_size=64)))
     (batch, ) = list(test_set_loader)

@@ -81,6 +81,7 @@ def test_errors(cub_root, tmp_path):
     for name in CLASS_NAMES[:150]:
         shutil.copytree(cub_root / 'CUB_200_2011' / 'images' / name,
                         partial / name)
-    with pytest.raises(ValueError, match=r'has 150 class folders, expected '
-                       r'200'):
+    with pytest.raises(
+            ValueError, match=r'has 150 class folders, expected '
+            r'200'):
         CUBDataset(data_prefix=str(tmp_path), subset='train')

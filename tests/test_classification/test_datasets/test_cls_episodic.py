@@ -37,7 +37,11 @@ def test_sample_without_replacement_is_distinct_and_uniform():
 
 def test_episodes_are_valid_few_shot_tasks(records):
     episodes = EpisodicDataset(
-        records, num_episodes=50, num_ways=3, num_shots=2, num_queries=4,
+        records,
+        num_episodes=50,
+        num_ways=3,
+        num_shots=2,
+        num_queries=4,
         episodes_seed=1)
     labels = records.get_gt_labels()
     assert len(episodes) == 50
@@ -61,7 +65,11 @@ def test_episodes_are_valid_few_shot_tasks(records):
 
 def test_items_carry_episode_labels_class_major(records):
     episodes = EpisodicDataset(
-        records, num_episodes=3, num_ways=4, num_shots=2, num_queries=1,
+        records,
+        num_episodes=3,
+        num_ways=4,
+        num_shots=2,
+        num_queries=1,
         episodes_seed=5)
     item = episodes[2]
     assert sorted(item) == ['query_data', 'support_data']
@@ -79,13 +87,16 @@ def test_items_carry_episode_labels_class_major(records):
 
 def test_same_seed_same_episodes(records):
     first, same, other = (
-        EpisodicDataset(records, num_episodes=20, num_ways=5, num_shots=1,
-                        num_queries=3, episodes_seed=seed)
-        for seed in (7, 7, 8))
+        EpisodicDataset(
+            records,
+            num_episodes=20,
+            num_ways=5,
+            num_shots=1,
+            num_queries=3,
+            episodes_seed=seed) for seed in (7, 7, 8))
     assert torch.equal(first.episode_support_indices,
                        same.episode_support_indices)
-    assert torch.equal(first.episode_query_indices,
-                       same.episode_query_indices)
+    assert torch.equal(first.episode_query_indices, same.episode_query_indices)
     assert not torch.equal(first.episode_support_indices,
                            other.episode_support_indices)
 
@@ -131,16 +142,21 @@ def test_packed_items_and_collate(eight_class_root):
 def test_impossible_episodes_name_the_culprit(folder_dataset):
     root, _ = folder_dataset  # cat 6, dog 5, eel 5, fox 7 images
     dataset = BaseFewShotDataset(data_prefix=root)
-    with pytest.raises(ValueError,
-                       match=r"class 'dog' \(5 images\), 'eel' \(5 images\)"):
-        EpisodicDataset(dataset, num_episodes=2, num_ways=2, num_shots=1,
-                        num_queries=5)
+    with pytest.raises(
+            ValueError, match=r"class 'dog' \(5 images\), 'eel' \(5 images\)"):
+        EpisodicDataset(
+            dataset, num_episodes=2, num_ways=2, num_shots=1, num_queries=5)
     with pytest.raises(ValueError, match='num_ways=5 .* only 4 classes'):
-        EpisodicDataset(dataset, num_episodes=2, num_ways=5, num_shots=1,
-                        num_queries=1)
+        EpisodicDataset(
+            dataset, num_episodes=2, num_ways=5, num_shots=1, num_queries=1)
     with pytest.raises(ValueError, match='`num_shots`'):
-        EpisodicDataset(dataset, num_episodes=2, num_ways=2, num_shots=0,
-                        num_queries=1)
+        EpisodicDataset(
+            dataset, num_episodes=2, num_ways=2, num_shots=0, num_queries=1)
     # exactly enough images is fine
-    EpisodicDataset(dataset, num_episodes=2, num_ways=4, num_shots=2,
-                    num_queries=3, episodes_seed=0)
+    EpisodicDataset(
+        dataset,
+        num_episodes=2,
+        num_ways=4,
+        num_shots=2,
+        num_queries=3,
+        episodes_seed=0)

@@ -67,8 +67,9 @@ def test_support_and_query_of_a_task_match(meta_test):
             == meta_test.episode_support_indices[task_id].tolist()
         assert [item['data_samples'].sample_idx for item in query_items] == \
             meta_test.episode_query_indices[task_id].tolist()
-        assert [item['data_samples'].gt_label.item()
-                for item in support_items] == [0, 0, 1, 1, 2, 2]
+        assert [
+            item['data_samples'].gt_label.item() for item in support_items
+        ] == [0, 0, 1, 1, 2, 2]
         assert [item['data_samples'].gt_label.item()
                 for item in query_items] == [0, 0, 0, 1, 1, 1, 2, 2, 2]
         # the same way means the same original class in support and query
@@ -115,5 +116,5 @@ def test_feature_cache_is_shared_by_views(meta_test):
 def test_meta_test_needs_queries(eight_class_root):
     dataset = BaseFewShotDataset(data_prefix=eight_class_root)
     with pytest.raises(ValueError, match='`num_queries`'):
-        MetaTestDataset(dataset, num_episodes=2, num_ways=2, num_shots=1,
-                        num_queries=0)
+        MetaTestDataset(
+            dataset, num_episodes=2, num_ways=2, num_shots=1, num_queries=0)

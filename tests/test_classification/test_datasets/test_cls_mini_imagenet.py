@@ -15,8 +15,8 @@ SORTED_NUMBERS = (2, 7, 30, 100)
 
 
 def write_csv(path, rows):
-    path.write_text('filename,label\n' +
-                    ''.join(f'{name},{wnid}\n' for name, wnid in rows))
+    path.write_text('filename,label\n' + ''.join(f'{name},{wnid}\n'
+                                                 for name, wnid in rows))
 
 
 def make_imagenet_form(root, image_writer, wnids, split):
@@ -66,8 +66,8 @@ def test_csv_names_resolve_by_image_number(tmp_path, image_writer):
         info = dataset.get_data_info(idx)
         wnid = TEST_CLASSES[idx // 4]
         expected_number = SORTED_NUMBERS[idx % 4]
-        assert info['img_path'] == osp.join(str(tmp_path), 'images', wnid,
-                                            f'{wnid}_{expected_number}.JPEG')
+        assert info['img_path'] == osp.join(
+            str(tmp_path), 'images', wnid, f'{wnid}_{expected_number}.JPEG')
         assert info['gt_label'] == idx // 4
     # a row 3 of class 5 is the image numbered 30
     assert dataset.get_data_info(5 * 4 + 2)['img_path'].endswith(
@@ -82,14 +82,16 @@ def test_flat_form_and_several_subsets(tmp_path, image_writer):
     assert len(val) == 16 * 2
     assert val.get_data_info(3)['img_path'] == osp.join(
         str(tmp_path), 'images', f'{VAL_CLASSES[1]}00000002.jpg')
-    both = MiniImageNetDataset(data_prefix=str(tmp_path),
-                               subset=['val', 'test'])
+    both = MiniImageNetDataset(
+        data_prefix=str(tmp_path), subset=['val', 'test'])
     assert both.CLASSES == VAL_CLASSES + TEST_CLASSES
     labels = both.get_gt_labels()
-    assert labels[:32].tolist() == [label for label in range(16)
-                                    for _ in range(2)]
-    assert labels[32:].tolist() == [label for label in range(16, 36)
-                                    for _ in range(4)]
+    assert labels[:32].tolist() == [
+        label for label in range(16) for _ in range(2)
+    ]
+    assert labels[32:].tolist() == [
+        label for label in range(16, 36) for _ in range(4)
+    ]
 
 
 def test_classes_select_among_the_split(tmp_path, image_writer):
@@ -109,30 +111,36 @@ def test_errors_name_the_culprit(tmp_path, image_writer):
     with pytest.raises(ValueError, match="'testing'"):
         MiniImageNetDataset(data_prefix=str(tmp_path), subset='testing')
     # a class of another split, on line 3 of the file
-    bad_rows = rows[:1] + [(f'{TRAIN_CLASSES[0]}00000001.jpg',
-                            TRAIN_CLASSES[0])] + rows[1:]
+    bad_rows = rows[:1] + [
+        (f'{TRAIN_CLASSES[0]}00000001.jpg', TRAIN_CLASSES[0])
+    ] + rows[1:]
     image_writer(
         str(tmp_path / 'images' / TRAIN_CLASSES[0] /
-            f'{TRAIN_CLASSES[0]}_1.JPEG'), 0, fmt='JPEG')
+            f'{TRAIN_CLASSES[0]}_1.JPEG'),
+        0,
+        fmt='JPEG')
     write_csv(tmp_path / 'test.csv', bad_rows)
-    with pytest.raises(ValueError, match=r"test\.csv, line 3: class "
-                       f"'{TRAIN_CLASSES[0]}'"):
+    with pytest.raises(
+            ValueError, match=r"test\.csv, line 3: class "
+            f"'{TRAIN_CLASSES[0]}'"):
         MiniImageNetDataset(data_prefix=str(tmp_path), subset='test')
     # image 5 of a class that has 4
     write_csv(tmp_path / 'test.csv',
               rows + [(f'{TEST_CLASSES[0]}00000005.jpg', TEST_CLASSES[0])])
-    with pytest.raises(FileNotFoundError,
-                       match=r'test\.csv, line 82: .*image 5 of class'):
+    with pytest.raises(
+            FileNotFoundError,
+            match=r'test\.csv, line 82: .*image 5 of class'):
         MiniImageNetDataset(data_prefix=str(tmp_path), subset='test')
     # a class of the split without any row
     write_csv(tmp_path / 'test.csv', rows[4:])
-    with pytest.raises(ValueError, match=f'no image of class '
-                       f"'{TEST_CLASSES[0]}'"):
+    with pytest.raises(
+            ValueError, match=f'no image of class '
+            f"'{TEST_CLASSES[0]}'"):
         MiniImageNetDataset(data_prefix=str(tmp_path), subset='test')
     # flat form with a file missing
     make_flat_form(tmp_path, image_writer, VAL_CLASSES, 'val')
     missing = tmp_path / 'images' / f'{VAL_CLASSES[3]}00000002.jpg'
     missing.unlink()
-    with pytest.raises(FileNotFoundError,
-                       match=r'val\.csv, line 9: .*00000002\.jpg'):
+    with pytest.raises(
+            FileNotFoundError, match=r'val\.csv, line 9: .*00000002\.jpg'):
         MiniImageNetDataset(data_prefix=str(tmp_path), subset='val')

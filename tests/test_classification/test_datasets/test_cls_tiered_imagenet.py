@@ -12,8 +12,8 @@ from PIL import Image
 from mmfewshot.classification.datasets import TieredImageNetDataset
 
 SCRIPT = osp.join(
-    osp.dirname(__file__), '..', '..', '..', 'tools', 'data',
-    'classification', 'tiered-imagenet', 'unzip_tiered_imagenet.py')
+    osp.dirname(__file__), '..', '..', '..', 'tools', 'data', 'classification',
+    'tiered-imagenet', 'unzip_tiered_imagenet.py')
 
 TRAIN_NAMES = ['n01530575', 'n01531178', 'n01532829']
 TEST_NAMES = ['n03314780', 'n07565083']
@@ -59,8 +59,7 @@ def pickled_root(tmp_path):
     return root
 
 
-def test_pickled_release_holds_bytes_decoded_lazily(pickled_root,
-                                                    key_reader):
+def test_pickled_release_holds_bytes_decoded_lazily(pickled_root, key_reader):
     dataset = TieredImageNetDataset(
         data_prefix=str(pickled_root), subset='train', pipeline=PIPELINE)
     assert dataset.CLASSES == tuple(TRAIN_NAMES)
@@ -93,8 +92,7 @@ def test_cv2_style_arrays_and_several_subsets(pickled_root):
     assert chosen.get_data_info(2)['img_bytes'] == png_bytes(2004)
 
 
-def test_unpacked_form_matches_the_pickles(pickled_root, tmp_path,
-                                           key_reader):
+def test_unpacked_form_matches_the_pickles(pickled_root, tmp_path, key_reader):
     out_dir = tmp_path / 'unpacked'
     main = runpy.run_path(SCRIPT)['main']
     main([
@@ -123,8 +121,8 @@ def test_unpacked_form_matches_the_pickles(pickled_root, tmp_path,
         osp.join('train', TRAIN_NAMES[0], '000001.png'))
 
 
-def test_unpacked_form_without_classes_file_sorts_folders(tmp_path,
-                                                         image_writer):
+def test_unpacked_form_without_classes_file_sorts_folders(
+        tmp_path, image_writer):
     for name in ('n2', 'n1'):
         image_writer(str(tmp_path / 'val' / name / '000000.png'), 1)
     dataset = TieredImageNetDataset(data_prefix=str(tmp_path), subset='val')
@@ -135,8 +133,8 @@ def test_errors_name_the_missing_file(pickled_root):
     with pytest.raises(FileNotFoundError, match=r'val_images_png\.pkl'):
         TieredImageNetDataset(data_prefix=str(pickled_root), subset='val')
     with pytest.raises(ValueError, match="'everything'"):
-        TieredImageNetDataset(data_prefix=str(pickled_root), subset=[
-            'train', 'everything'])
+        TieredImageNetDataset(
+            data_prefix=str(pickled_root), subset=['train', 'everything'])
     os.remove(pickled_root / 'train_labels.pkl')
     with pytest.raises(FileNotFoundError, match=r'train_labels\.pkl'):
         TieredImageNetDataset(data_prefix=str(pickled_root), subset='train')

@@ -25,7 +25,9 @@ from mmfewshot.classification.datasets.tiered_imagenet import (
     CLASSES_FILE, as_png_bytes, load_pickled_split)
 
 
-def unzip_split(data_root: str, out_dir: str, split: str,
+def unzip_split(data_root: str,
+                out_dir: str,
+                split: str,
                 show_progress: bool = True) -> int:
     """Unpack one split; returns the number of images written."""
     images, labels, class_names = load_pickled_split(data_root, split)
@@ -48,19 +50,25 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(
         description='Unpack the tieredImageNet pickles into PNG files.')
     parser.add_argument(
-        '--data-root', required=True,
+        '--data-root',
+        required=True,
         help='folder holding {split}_images_png.pkl and {split}_labels.pkl')
     parser.add_argument(
         '--out-dir', required=True, help='where <split>/ folders go')
     parser.add_argument(
-        '--splits', nargs='+', default=['train', 'val', 'test'],
+        '--splits',
+        nargs='+',
+        default=['train', 'val', 'test'],
         choices=['train', 'val', 'test'])
     parser.add_argument(
         '--no-progress', action='store_true', help='hide the progress bar')
     args = parser.parse_args(argv)
     for split in args.splits:
-        unzip_split(args.data_root, args.out_dir, split,
-                    show_progress=not args.no_progress)
+        unzip_split(
+            args.data_root,
+            args.out_dir,
+            split,
+            show_progress=not args.no_progress)
 
 
 if __name__ == '__main__':
