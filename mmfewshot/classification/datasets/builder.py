@@ -11,9 +11,13 @@ from mmfewshot.classification.registry import SCOPE
 from mmfewshot.utils import multi_pipeline_collate_fn
 from .meta_test import MetaTestDataset
 
-# Keys of a meta-test loader section that the meta test itself fixes.
-_FIXED_LOADER_KEYS = ('dataset', 'sampler', 'batch_sampler', 'shuffle',
-                      'collate_fn')
+# What a meta-test section (``test_set``/``support``/``query``) may hold:
+# DataLoader arguments, and keys that others read (``support.train``, the
+# fine-tuning settings of fine-tune based heads).
+_LOADER_KEYS = ('batch_size', 'num_workers', 'pin_memory', 'drop_last',
+                'timeout', 'persistent_workers', 'prefetch_factor',
+                'pin_memory_device')
+_KEYS_READ_ELSEWHERE = ('train', )
 
 
 def build_dataloader(cfg: dict, seed: Optional[int] = None) -> DataLoader:
@@ -62,11 +66,14 @@ def build_dataloader(cfg: dict, seed: Optional[int] = None) -> DataLoader:
 
 def _loader_kwargs(meta_test_cfg: dict, section: str, batch_size: int) -> dict:
     kwargs = dict(batch_size=batch_size, num_workers=0)
-    kwargs.update(meta_test_cfg.get(section) or {})
-    for key in _FIXED_LOADER_KEYS:
-        if key in kwargs:
-            raise ValueError(f'meta_test_cfg.{section}.{key} cannot be set: '
-                             'the meta test fixes it')
+    for key, value in (meta_test_cfg.get(section) or {}).items():
+        if key in _LOADER_KEYS:
+            kwargs[key] = value
+        elif key not in _KEYS_READ_ELSEWHERE:
+            raise ValueError(
+                f'meta_test_cfg.{section}.{key} is not a setting of the '
+                f'{section} dataloader; use one of {list(_LOADER_KEYS)} '
+                '(sampler, shuffle and collate_fn are fixed by the meta test)')
     return kwargs
 
 
@@ -90,10 +97,13 @@ def build_meta_test_dataloaders(
     Args:
         dataset: The meta-test episodes.
         meta_test_cfg: Optional sections ``test_set``, ``support`` and
-            ``query`` of DataLoader arguments. Defaults: ``batch_size`` 16
-            for the test set, a whole support / query set otherwise;
-            ``num_workers=0``. Support and query loaders refuse
-            ``persistent_workers=True`` (workers would keep a stale task).
+            ``query`` of DataLoader arguments (``batch_size``,
+            ``num_workers``, ``pin_memory``, ``drop_last``, ...; other keys
+            of the meta test, like ``support.train``, are skipped).
+            Defaults: ``batch_size`` 16 for the test set, a whole support /
+            query set otherwise; ``num_workers=0``. Support and query
+            loaders refuse ``persistent_workers=True`` (workers would keep a
+            stale task).
 
     Returns:
         ``(test_set_loader, support_loader, query_loader)``.

@@ -92,8 +92,10 @@ def test_meta_test_dataloaders(meta_test):
     test_set_loader, support_loader, query_loader = \
         build_meta_test_dataloaders(
             meta_test,
-            dict(test_set=dict(batch_size=10), support=dict(batch_size=4),
-                 num_episodes=4))
+            dict(
+                test_set=dict(batch_size=10),
+                support=dict(batch_size=4, train=dict(epochs=3)),
+                num_episodes=4))
     assert isinstance(test_set_loader.sampler, DefaultSampler)
     assert not test_set_loader.sampler.shuffle
     assert test_set_loader.batch_size == 10
@@ -120,6 +122,8 @@ def test_meta_test_dataloaders(meta_test):
 
 
 def test_meta_test_dataloader_config_errors(meta_test):
+    with pytest.raises(ValueError, match=r'meta_test_cfg\.query\.batchsize'):
+        build_meta_test_dataloaders(meta_test, dict(query=dict(batchsize=4)))
     with pytest.raises(ValueError, match=r'meta_test_cfg\.support\.shuffle'):
         build_meta_test_dataloaders(meta_test,
                                     dict(support=dict(shuffle=True)))
