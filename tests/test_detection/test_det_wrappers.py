@@ -20,17 +20,15 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 from PIL import Image
 
-from mmfewshot.detection.datasets import (FewShotVOCDataset,
-                                          NWayKShotDataloader,
-                                          NWayKShotDataset, QueryAwareDataset,
-                                          TwoBranchDataloader,
-                                          TwoBranchDataset,
-                                          build_fewshot_dataloader,
-                                          build_nway_kshot_dataloader,
-                                          build_two_branch_dataloader)
+from mmfewshot.detection.datasets import (
+    FewShotVOCDataset, NWayKShotDataloader, NWayKShotDataset,
+    QueryAwareDataset, TwoBranchDataloader, TwoBranchDataset,
+    build_fewshot_dataloader, build_nway_kshot_dataloader,
+    build_two_branch_dataloader)
 from mmfewshot.detection.registry import DATASETS
 
 CLASSES = ('a', 'b', 'c', 'd')
+PACK = PackDetInputs(meta_keys=('img_id', 'img_path'))
 # image -> labels of its instances; label 3 (d) is ignored in img_1
 TOY_IMAGES = [
     [0, 1],
@@ -297,6 +295,31 @@ def test_nway_kshot_shot_options():
         NWayKShotDataset(ToyDetDataset(), ToyDetDataset()).shuffle_support()
 
 
+def test_nway_kshot_builder_seeds_the_support_draws():
+
+    def support_images(seed):
+        loader = build_nway_kshot_dataloader(
+            dict(
+                batch_size=4,
+                sampler=dict(type='DefaultSampler', shuffle=False),
+                dataset=dict(
+                    type='NWayKShotDataset',
+                    query_dataset=ToyDetDataset(pipeline=[PACK]),
+                    support_dataset=ToyDetDataset(pipeline=[PACK]),
+                    num_support_ways=2,
+                    num_support_shots=2)),
+            seed=seed)
+        assert loader.support_data_loader.dataset.seed == seed
+        return [[d.img_path for d in data['support_data']['data_samples']]
+                for _ in range(2) for data in loader]
+
+    np.random.seed(0)
+    first = support_images(7)
+    np.random.seed(1)  # the global state does not matter with a seed
+    assert support_images(7) == first
+    assert support_images(8) != first
+
+
 # ------------------------------------------------------- TwoBranchDataset
 
 
@@ -535,9 +558,6 @@ def test_build_fewshot_dataloader_dispatch(voc_root):
                 batch_size=1,
                 sampler=dict(type='DefaultSampler'),
                 dataset=_voc_dataset(voc_root, pipeline=QUERY_PIPELINE)))
-
-
-PACK = PackDetInputs(meta_keys=('img_id', 'img_path'))
 
 
 class _CountingModel(BaseModel):

@@ -180,14 +180,22 @@ def _build_loader(cfg: dict, dataset: Dataset, seed: Optional[int],
     return Runner.build_dataloader(cfg, seed=seed)
 
 
-def _split_cfg(cfg: dict, second: str,
-               defaults: dict) -> 'tuple[dict, dict, Any]':
+def _build_leading_loader(cfg: dict, second_key: str, second_defaults: dict,
+                          wrapper: type,
+                          seed: Optional[int]) -> 'tuple[DataLoader, dict]':
+    """Build the wrapper dataset and the leading loader of a paired config.
+
+    Returns:
+        The leading loader and the second loader's config: ``cfg[second_key]``
+        over ``second_defaults``.
+    """
     cfg = copy.deepcopy(dict(cfg))
-    second_cfg = dict(defaults)
-    second_cfg.update(cfg.pop(second, None) or {})
+    second_cfg = dict(second_defaults)
+    second_cfg.update(cfg.pop(second_key, None) or {})
     if 'dataset' not in cfg:
         raise KeyError('the dataloader config has no `dataset`')
-    return cfg, second_cfg, cfg.pop('dataset')
+    dataset = _build_wrapper(cfg.pop('dataset'), wrapper)
+    return _build_loader(cfg, dataset, seed, 'train_dataloader'), second_cfg
 
 
 def build_nway_kshot_dataloader(cfg: dict,
@@ -219,28 +227,39 @@ def build_nway_kshot_dataloader(cfg: dict,
     items are collated by :func:`collate_support_batches` and its workers
     are never persistent (:class:`NWayKShotDataloader` explains why).
 
+    A dataset config without a ``seed`` gets ``seed``: every process must
+    draw the same support batches, and numpy's global state, the dataset's
+    fallback, is not seeded yet when the dataloader is built before the
+    runner.
+
     Args:
         cfg: The dataloader config described above.
-        seed: Seed of the samplers and dataloader workers (the runner's
-            ``randomness.seed``).
+        seed: Seed of the samplers, the dataloader workers and the support
+            draws (the runner's ``randomness.seed``).
 
     Returns:
         The paired dataloader.
     """
-    cfg, support_cfg, dataset = _split_cfg(
+    dataset_cfg = cfg.get('dataset')
+    if isinstance(dataset_cfg, dict) and dataset_cfg.get('seed') is None:
+        dataset_type = dataset_cfg.get('type')
+        if isinstance(dataset_type, str):
+            dataset_type = DATASETS.get(dataset_type)
+        if isinstance(dataset_type, type) and issubclass(
+                dataset_type, NWayKShotDataset):
+            cfg = dict(cfg, dataset=dict(dataset_cfg, seed=seed))
+    query_loader, support_cfg = _build_leading_loader(
         cfg, 'support_dataloader',
         dict(
             batch_size=1,
             num_workers=0,
             sampler=dict(type='DefaultSampler', shuffle=False),
-            collate_fn=collate_support_batches))
+            collate_fn=collate_support_batches), NWayKShotDataset, seed)
     if support_cfg.get('persistent_workers'):
         raise ValueError('support_dataloader.persistent_workers must be '
                          'False: the support batches change every pass')
     support_cfg['persistent_workers'] = False
-    dataset = _build_wrapper(dataset, NWayKShotDataset)
-    query_loader = _build_loader(cfg, dataset, seed, 'train_dataloader')
-    support_dataset = copy.copy(dataset)
+    support_dataset = copy.copy(query_loader.dataset)
     support_dataset.convert_query_to_support(
         len(query_loader) * get_world_size())
     support_loader = _build_loader(support_cfg, support_dataset, seed,
@@ -283,15 +302,14 @@ def build_two_branch_dataloader(cfg: dict,
     Returns:
         The paired dataloader.
     """
-    cfg, auxiliary_cfg, dataset = _split_cfg(
+    main_loader, auxiliary_cfg = _build_leading_loader(
         cfg, 'auxiliary_dataloader',
         dict(
             batch_size=1,
             num_workers=0,
-            sampler=dict(type='DistributedInfiniteSampler', shuffle=True)))
-    dataset = _build_wrapper(dataset, TwoBranchDataset)
-    main_loader = _build_loader(cfg, dataset, seed, 'train_dataloader')
-    auxiliary_dataset = copy.copy(dataset)
+            sampler=dict(type='DistributedInfiniteSampler', shuffle=True)),
+        TwoBranchDataset, seed)
+    auxiliary_dataset = copy.copy(main_loader.dataset)
     auxiliary_dataset.convert_main_to_auxiliary()
     auxiliary_loader = _build_loader(auxiliary_cfg, auxiliary_dataset, seed,
                                      'auxiliary_dataloader')

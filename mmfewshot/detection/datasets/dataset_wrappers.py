@@ -45,6 +45,22 @@ def _build_dataset(dataset: DatasetLike) -> Dataset:
     return dataset
 
 
+def _build_pair(owner: str, dataset: DatasetLike, other: Optional[DatasetLike],
+                roles: Tuple[str, str]) -> Tuple[Dataset, Dataset]:
+    """Build a wrapper's two datasets; ``other=None`` reuses ``dataset``,
+    which must then have named pipelines for both ``roles``."""
+    dataset = _build_dataset(dataset)
+    if other is not None:
+        return dataset, _build_dataset(other)
+    if not getattr(dataset, 'multi_pipelines', None):
+        first, second = roles
+        raise ValueError(
+            f'{owner} without {second}_dataset needs a {first}_dataset '
+            f'built with multi_pipelines=dict({first}=[...], '
+            f'{second}=[...])')
+    return dataset, dataset
+
+
 def _dataset_name(dataset: Dataset) -> str:
     return getattr(dataset, 'dataset_name', type(dataset).__name__)
 
@@ -204,16 +220,8 @@ class QueryAwareDataset(Dataset):
             num_support_ways=num_support_ways,
             num_support_shots=num_support_shots,
             repeat_times=repeat_times)
-        self.query_dataset = _build_dataset(query_dataset)
-        if support_dataset is None:
-            if not getattr(self.query_dataset, 'multi_pipelines', None):
-                raise ValueError(
-                    f'{owner} without support_dataset needs a query_dataset '
-                    'built with multi_pipelines=dict(query=[...], '
-                    'support=[...])')
-            self.support_dataset = self.query_dataset
-        else:
-            self.support_dataset = _build_dataset(support_dataset)
+        self.query_dataset, self.support_dataset = _build_pair(
+            owner, query_dataset, support_dataset, ('query', 'support'))
         self.num_support_ways = num_support_ways
         self.num_support_shots = num_support_shots
         self.repeat_times = repeat_times
@@ -352,16 +360,8 @@ class NWayKShotDataset(Dataset):
             num_support_shots=num_support_shots,
             num_used_support_shots=num_used_support_shots,
             repeat_times=repeat_times)
-        self.query_dataset = _build_dataset(query_dataset)
-        if support_dataset is None:
-            if not getattr(self.query_dataset, 'multi_pipelines', None):
-                raise ValueError(
-                    f'{owner} without support_dataset needs a query_dataset '
-                    'built with multi_pipelines=dict(query=[...], '
-                    'support=[...])')
-            self.support_dataset = self.query_dataset
-        else:
-            self.support_dataset = _build_dataset(support_dataset)
+        self.query_dataset, self.support_dataset = _build_pair(
+            owner, query_dataset, support_dataset, ('query', 'support'))
         self.num_support_ways = num_support_ways
         self.num_support_shots = num_support_shots
         self.one_support_shot_per_image = one_support_shot_per_image
@@ -507,16 +507,8 @@ class TwoBranchDataset(Dataset):
                  auxiliary_dataset: Optional[DatasetLike] = None,
                  reweight_dataset: bool = False) -> None:
         owner = type(self).__name__
-        self.main_dataset = _build_dataset(main_dataset)
-        if auxiliary_dataset is None:
-            if not getattr(self.main_dataset, 'multi_pipelines', None):
-                raise ValueError(
-                    f'{owner} without auxiliary_dataset needs a main_dataset '
-                    'built with multi_pipelines=dict(main=[...], '
-                    'auxiliary=[...])')
-            self.auxiliary_dataset = self.main_dataset
-        else:
-            self.auxiliary_dataset = _build_dataset(auxiliary_dataset)
+        self.main_dataset, self.auxiliary_dataset = _build_pair(
+            owner, main_dataset, auxiliary_dataset, ('main', 'auxiliary'))
         self.reweight_dataset = reweight_dataset
         self.mode = 'main'
         self.auxiliary_pool = _InstancePool(self.auxiliary_dataset,
