@@ -83,3 +83,29 @@ def split_membership(splits: Mapping[str, Sequence[int]],
         for label in labels:
             members[label].append(name)
     return [', '.join(members[label]) for label in range(num_classes)]
+
+
+class ClassSplitsMixin:
+    """Resolves a metric's class splits when its ``dataset_meta`` is set.
+
+    mmengine's loops hand the evaluated dataset's meta information to the
+    metrics when they are built, so a split naming a class the dataset lacks
+    fails before the first evaluation instead of after it. The metric sets
+    ``class_splits`` (the output of :func:`parse_class_splits`) in its
+    ``__init__``; ``split_labels`` then holds split name -> labels.
+    """
+
+    class_splits: 'OrderedDict[str, Optional[List[str]]]'
+    split_labels: 'OrderedDict[str, List[int]]'
+    _dataset_meta: Optional[dict]
+
+    @property
+    def dataset_meta(self) -> Optional[dict]:
+        """Meta information of the evaluated dataset."""
+        return self._dataset_meta
+
+    @dataset_meta.setter
+    def dataset_meta(self, dataset_meta: dict) -> None:
+        self.split_labels = resolve_class_splits(self.class_splits,
+                                                 dataset_meta['classes'])
+        self._dataset_meta = dataset_meta

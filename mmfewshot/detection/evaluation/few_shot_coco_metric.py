@@ -14,8 +14,8 @@ from mmengine.logging import MMLogger
 from terminaltables import AsciiTable
 
 from mmfewshot.detection.registry import METRICS
-from .class_splits import (ClassSplits, parse_class_splits,
-                           resolve_class_splits, split_membership)
+from .class_splits import (ClassSplits, ClassSplitsMixin, parse_class_splits,
+                           split_membership)
 
 _AREAS = ('s', 'm', 'l')
 
@@ -53,7 +53,7 @@ def _mean_precision(precision: np.ndarray) -> float:
 
 
 @METRICS.register_module()
-class FewShotCocoMetric(CocoMetric):
+class FewShotCocoMetric(ClassSplitsMixin, CocoMetric):
     """COCO box / mask AP for all classes and for each class split.
 
     Evaluates with pycocotools' COCOeval like mmdet's ``CocoMetric`` (same
@@ -152,7 +152,7 @@ class FewShotCocoMetric(CocoMetric):
         """The annotation file's category id of every dataset class."""
         id_of = {
             category['name']: category['id']
-            for category in self._coco_api.dataset['categories']
+            for category in self._coco_api.dataset.get('categories', [])
         }
         missing = [name for name in classes if name not in id_of]
         if missing:
@@ -174,7 +174,7 @@ class FewShotCocoMetric(CocoMetric):
         logger = MMLogger.get_current_instance()
         gts, preds = zip(*results)
         classes = list(self.dataset_meta['classes'])
-        splits = resolve_class_splits(self.class_splits, classes)
+        splits = self.split_labels
         eval_results: Dict[str, float] = OrderedDict()
         with tempfile.TemporaryDirectory() as tmp_dir:
             outfile_prefix = self.outfile_prefix or osp.join(

@@ -7,8 +7,8 @@ from mmengine.logging import MMLogger
 from terminaltables import AsciiTable
 
 from mmfewshot.detection.registry import METRICS
-from .class_splits import (ClassSplits, parse_class_splits,
-                           resolve_class_splits, split_membership)
+from .class_splits import (ClassSplits, ClassSplitsMixin, parse_class_splits,
+                           split_membership)
 
 
 def _split_mean_ap(class_results: List[dict], labels: Sequence[int]) -> float:
@@ -22,7 +22,7 @@ def _split_mean_ap(class_results: List[dict], labels: Sequence[int]) -> float:
 
 
 @METRICS.register_module()
-class FewShotVOCMetric(VOCMetric):
+class FewShotVOCMetric(ClassSplitsMixin, VOCMetric):
     """PASCAL VOC mAP for all classes and for each class split.
 
     Runs mmdet's ``eval_map`` (legacy ``+1`` box coordinates, as the VOC
@@ -89,9 +89,8 @@ class FewShotVOCMetric(VOCMetric):
         groups: Dict[str, List[int]] = OrderedDict([
             ('', list(range(len(classes))))
         ])
-        groups.update((f'{name}_', labels)
-                      for name, labels in resolve_class_splits(
-                          self.class_splits, classes).items())
+        groups.update(
+            (f'{name}_', labels) for name, labels in self.split_labels.items())
         gts, preds = zip(*results)
         ap_keys = [f'AP{int(thr * 100):02d}' for thr in self.iou_thrs]
         group_aps: Dict[str, List[float]] = {name: [] for name in groups}
