@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Train on a Slurm cluster, one task per GPU.
+#
+#   [GPUS=8] [GPUS_PER_NODE=8] [CPUS_PER_TASK=5] [SRUN_ARGS="..."] \
+#   tools/classification/slurm_train.sh PARTITION JOB_NAME CONFIG WORK_DIR \
+#       [train.py arguments]
+#
+# GPUS is the total number of tasks (processes), spread GPUS_PER_NODE to a
+# node; SRUN_ARGS are extra srun options (e.g. "--quotatype=auto").
+set -euo pipefail
+
+if [ "$#" -lt 4 ]; then
+    echo "usage: $0 PARTITION JOB_NAME CONFIG WORK_DIR [train.py arguments]" >&2
+    exit 2
+fi
+PARTITION=$1
+JOB_NAME=$2
+CONFIG=$3
+WORK_DIR=$4
+shift 4
+GPUS=${GPUS:-8}
+GPUS_PER_NODE=${GPUS_PER_NODE:-8}
+CPUS_PER_TASK=${CPUS_PER_TASK:-5}
+# word splitting of SRUN_ARGS is intended: it holds several options
+read -r -a EXTRA_SRUN_ARGS <<< "${SRUN_ARGS:-}"
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+if [ -z "${PYTHON:-}" ]; then
+    if [ -x "$ROOT/.venv/bin/python" ]; then
+        PYTHON="$ROOT/.venv/bin/python"
+    else
+        PYTHON=python
+    fi
+fi
+
+PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" \
+exec srun --partition="$PARTITION" \
+    --job-name="$JOB_NAME" \
+    --gres="gpu:$GPUS_PER_NODE" \
+    --ntasks="$GPUS" \
+    --ntasks-per-node="$GPUS_PER_NODE" \
+    --cpus-per-task="$CPUS_PER_TASK" \
+    --kill-on-bad-exit=1 \
+    "${EXTRA_SRUN_ARGS[@]}" \
+    "$PYTHON" -u "$ROOT/tools/classification/train.py" "$CONFIG" \
+    --work-dir "$WORK_DIR" --launcher slurm "$@"
