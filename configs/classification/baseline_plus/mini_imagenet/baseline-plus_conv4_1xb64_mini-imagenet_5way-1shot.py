@@ -1,0 +1,14 @@
+_base_ = [
+    '../../_base_/datasets/mini_imagenet_plain-train.py',
+    '../../_base_/schedules/sgd_200epoch.py'
+]
+
+model = dict(
+    type='BaselinePlus',
+    backbone=dict(type='Conv4'),
+    head=dict(
+        type='CosineDistanceHead',
+        num_classes=_base_.num_base_classes,
+        in_channels=1600),
+    meta_test_head=dict(
+        type='CosineDistanceHead', num_classes=5, in_channels=1600))

@@ -1,0 +1,9 @@
+_base_ = [
+    '../../_base_/datasets/tiered_imagenet_episodic-train.py',
+    '../../_base_/schedules/adam_100k_iter.py'
+]
+
+model = dict(
+    type='MatchingNet',
+    backbone=dict(type='Conv4'),
+    head=dict(type='MatchingHead', temperature=100.0))

@@ -1,0 +1,22 @@
+_base_ = [
+    '../../_base_/datasets/mini_imagenet_plain-train.py',
+    '../../_base_/schedules/sgd_200epoch.py'
+]
+
+model = dict(
+    type='NegMargin',
+    backbone=dict(type='Conv4'),
+    head=dict(
+        type='NegMarginHead',
+        num_classes=_base_.num_base_classes,
+        in_channels=1600,
+        metric_type='cosine',
+        margin=-0.005,
+        temperature=10.0),
+    meta_test_head=dict(
+        type='NegMarginHead',
+        num_classes=5,
+        in_channels=1600,
+        metric_type='cosine',
+        margin=0.0,
+        temperature=5.0))

@@ -1,0 +1,6 @@
+_base_ = ['./neg-margin_cosine_conv4_1xb64_mini-imagenet_5way-1shot.py']
+
+model = dict(
+    backbone=dict(type='ResNet12'),
+    head=dict(in_channels=640),
+    meta_test_head=dict(in_channels=640))
