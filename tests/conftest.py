@@ -1,0 +1,17 @@
+"""Fixtures for the whole suite."""
+import pytest
+from mmengine.registry import DefaultScope
+
+
+@pytest.fixture(autouse=True)
+def isolate_default_scope():
+    """Drop the default scopes a test creates (runners make one each).
+
+    mmengine resolves bare ``type`` names through the most recently created
+    default scope, so a classification runner left behind would make later
+    detection builds search the classification registries.
+    """
+    before = set(DefaultScope._instance_dict)
+    yield
+    for name in set(DefaultScope._instance_dict) - before:
+        DefaultScope._instance_dict.pop(name)
