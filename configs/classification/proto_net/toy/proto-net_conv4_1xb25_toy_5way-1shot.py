@@ -76,11 +76,13 @@ test_dataloader = _meta_test_loader('test', num_episodes=500, episodes_seed=2)
 val_evaluator = dict(type='EpisodicAccuracy')
 test_evaluator = val_evaluator
 
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=2000, val_interval=500)
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=3000, val_interval=500)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=0.001))
 param_scheduler = dict(
-    type='MultiStepLR', by_epoch=False, milestones=[1500], gamma=0.1)
+    type='MultiStepLR', by_epoch=False, milestones=[2500], gamma=0.1)
 
 default_hooks = dict(
+    # validation scalars are logged at their training iteration
+    logger=dict(log_metric_by_epoch=False),
     checkpoint=dict(by_epoch=False, interval=500, max_keep_ckpts=2))
 log_processor = dict(by_epoch=False)

@@ -1,0 +1,115 @@
+"""Few-shot inference demo: adapt a trained classifier to a support set
+given as folders, classify one query image, draw the result.
+
+The support folder holds one sub-folder per class, named by the class, with
+that class's support images inside::
+
+    support/
+        cat/ 1.jpg
+        dog/ 1.jpg 2.jpg
+
+Example::
+
+    python demo/demo_classification.py CONFIG CHECKPOINT \
+        --support-dir support --query query.jpg --out-file result.png
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+from typing import List, Optional, Sequence, Tuple
+
+from mmfewshot.classification.apis import (inference_classifier,
+                                           init_classifier,
+                                           process_support_images,
+                                           show_result_pyplot)
+from mmfewshot.classification.datasets.base import IMG_EXTENSIONS
+from mmfewshot.utils import user_errors
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Classify a query image given a few labelled support '
+        'images per class')
+    parser.add_argument('config', help='config file of the model')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--support-dir',
+        required=True,
+        help='folder with one sub-folder of support images per class (the '
+        'sub-folder name is the class name)')
+    parser.add_argument('--query', required=True, help='query image')
+    parser.add_argument(
+        '--out-file',
+        default='demo_out/demo_classification.png',
+        help='where to save the picture of the prediction')
+    parser.add_argument(
+        '--device',
+        default=None,
+        help='device, e.g. cuda:0 or cpu (default: cuda when available)')
+    return parser.parse_args(argv)
+
+
+def read_support_dir(support_dir: str) -> Tuple[List[str], List[str]]:
+    """Image paths and class names of a support folder.
+
+    Returns:
+        ``(images, labels)``: every image of every class sub-folder (both
+        sorted by name) and the class name of each.
+
+    Raises:
+        FileNotFoundError: the folder does not exist, has no class
+            sub-folder, or a class sub-folder has no image.
+    """
+    if not osp.isdir(support_dir):
+        raise FileNotFoundError(f'support folder {support_dir} does not exist')
+    classes = sorted(entry.name for entry in os.scandir(support_dir)
+                     if entry.is_dir())
+    if not classes:
+        raise FileNotFoundError(
+            f'support folder {support_dir} has no class sub-folder; put the '
+            'images of every class into <support dir>/<class name>/')
+    images, labels = [], []
+    for name in classes:
+        class_dir = osp.join(support_dir, name)
+        files = sorted(file for file in os.listdir(class_dir)
+                       if file.lower().endswith(IMG_EXTENSIONS))
+        if not files:
+            raise FileNotFoundError(
+                f'support class folder {class_dir} has no image (extensions '
+                f'{", ".join(IMG_EXTENSIONS)})')
+        images += [osp.join(class_dir, file) for file in files]
+        labels += [name] * len(files)
+    return images, labels
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    args = parse_args(argv)
+    with user_errors('demo'):
+        if not osp.isfile(args.query):
+            raise FileNotFoundError(f'query image {args.query} does not exist')
+        support_images, support_labels = read_support_dir(args.support_dir)
+        model = init_classifier(args.config, args.checkpoint, args.device)
+    process_support_images(model, support_images, support_labels)
+    result = inference_classifier(model, args.query)
+    num_classes = len(model.CLASSES)
+    print(f'support: {len(support_images)} images of {num_classes} classes')
+    print(f'query {args.query}: predicted class {result["pred_class"]} '
+          f'(score {result["pred_score"]:.4f})')
+    width = max(len(name) for name in model.CLASSES)
+    for name, score in sorted(
+            result['scores'].items(), key=lambda item: -item[1]):
+        print(f'  {name:<{width}}  {score:.4f}')
+    out_dir = osp.dirname(args.out_file)
+    if out_dir:
+        os.makedirs(out_dir, exist_ok=True)
+    show_result_pyplot(
+        args.query,
+        result,
+        out_file=args.out_file,
+        title=f'{num_classes}-way few-shot prediction')
+    print(f'saved the picture to {args.out_file}')
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,480 @@
+"""The classification user path end to end: toy dataset generator, train /
+test tools (also under torchrun with 2 CPU processes), resume, user errors,
+the inference demo, the dataset browser and the launch scripts.
+
+One small toy dataset (25 classes: 15 train / 5 val / 5 test, 12 images of
+32x32 each) and one short training run are shared by the whole module.
+"""
+import contextlib
+import importlib.util
+import io
+import json
+import os
+import os.path as osp
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, List
+
+import mmcv
+import pytest
+import torch
+
+import mmfewshot.classification.models  # noqa: F401  (registers models)
+from mmfewshot.classification.datasets import MiniImageNetDataset
+from mmfewshot.classification.registry import MODELS
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = str(ROOT / 'configs/classification/proto_net/toy/'
+             'proto-net_conv4_1xb25_toy_5way-1shot.py')
+TRAIN = str(ROOT / 'tools/classification/train.py')
+TEST = str(ROOT / 'tools/classification/test.py')
+PYTHON = sys.executable
+RESULT_LINE = re.compile(r'meta-test accuracy: (\d+\.\d+) ± (\d+\.\d+) '
+                         r'\(95% CI, std \d+\.\d+, (\d+) tasks\)')
+NUM_CLASSES, IMAGES_PER_CLASS, SIZE = 25, 12, 32
+SPLIT_SIZES = dict(train=15, val=5, test=5)
+
+
+def load_script(path: str, name: str):
+    """Import a script of tools/ or demo/ as a module."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+make_toy = load_script('tools/data/classification/make_toy_dataset.py',
+                       'make_toy_dataset')
+
+
+def data_options(root: Path) -> List[str]:
+    """--cfg-options pointing the three dataloaders of the toy config at
+    ``root``, with small meta tests that fit 12 images per class."""
+    options = []
+    for phase, split in (('train', 'train'), ('val', 'val'), ('test',
+                                                              'test')):
+        dataset = f'{phase}_dataloader.dataset'
+        options += [
+            f'{dataset}.dataset.data_prefix={root}',
+            f'{dataset}.dataset.classes={root}/{split}_classes.txt'
+        ]
+    options += [
+        'val_dataloader.dataset.num_episodes=10',
+        'val_dataloader.dataset.num_queries=5',
+        'test_dataloader.dataset.num_episodes=20',
+        'test_dataloader.dataset.num_queries=5',
+        'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False',
+    ]
+    return options
+
+
+def run(args: List[str], timeout: int = 300) -> subprocess.CompletedProcess:
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    return subprocess.run(
+        args,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout)
+
+
+def check_ok(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 0, result.stdout[-3000:] + \
+        result.stderr[-3000:]
+    return result.stdout + result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def parse_result_line(output: str) -> Dict[str, float]:
+    match = RESULT_LINE.search(output)
+    assert match, f'no meta-test result line in:\n{output[-3000:]}'
+    return dict(
+        mean=float(match[1]), ci=float(match[2]), num_tasks=int(match[3]))
+
+
+@pytest.fixture(scope='module')
+def toy_root(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp('toy') / 'toy_fewshot'
+    make_toy.make_toy_dataset(
+        str(root), NUM_CLASSES, IMAGES_PER_CLASS, SIZE, seed=0, max_fonts=4)
+    return root
+
+
+@pytest.fixture(scope='module')
+def trained(toy_root, tmp_path_factory) -> Dict[str, object]:
+    """6 training iterations, validated and checkpointed every 3."""
+    work_dir = tmp_path_factory.mktemp('work') / 'toy'
+    options = data_options(toy_root) + [
+        'train_cfg.max_iters=6', 'train_cfg.val_interval=3',
+        'default_hooks.checkpoint.interval=3',
+        'default_hooks.logger.interval=2'
+    ]
+    output = check_ok(
+        run([
+            PYTHON, TRAIN, CONFIG, '--work-dir',
+            str(work_dir), '--cfg-options'
+        ] + options))
+    return dict(work_dir=work_dir, output=output, options=options)
+
+
+# -------------------------------------------------------------- generator
+def test_toy_dataset_loads_per_split_with_disjoint_classes(toy_root):
+    classes = {}
+    for split, size in SPLIT_SIZES.items():
+        dataset = MiniImageNetDataset(
+            data_prefix=str(toy_root),
+            subset=split,
+            classes=str(toy_root / f'{split}_classes.txt'))
+        assert len(dataset.CLASSES) == size
+        assert len(dataset) == size * IMAGES_PER_CLASS
+        counts = torch.bincount(torch.as_tensor(dataset.get_gt_labels()))
+        assert counts.tolist() == [IMAGES_PER_CLASS] * size
+        for wnid in dataset.CLASSES:
+            assert re.fullmatch(r'n\d{8}', wnid), wnid
+        image = mmcv.imread(dataset.get_data_info(0)['img_path'])
+        assert image.shape == (SIZE, SIZE, 3)
+        classes[split] = set(dataset.CLASSES)
+    assert not classes['train'] & classes['val']
+    assert not classes['train'] & classes['test']
+    assert not classes['val'] & classes['test']
+    assert len(set.union(*classes.values())) == NUM_CLASSES
+    # the csv index is the rank of the file number, not the file name order
+    wnid = sorted(classes['test'])[0]
+    files = sorted(os.listdir(toy_root / 'images' / wnid),
+                   key=lambda name: int(name[:-5].split('_')[1]))
+    dataset = MiniImageNetDataset(
+        data_prefix=str(toy_root), subset='test', classes=[wnid])
+    assert [osp.basename(dataset.get_data_info(i)['img_path'])
+            for i in range(len(dataset))] == files
+
+
+def test_toy_dataset_same_seed_same_bytes(toy_root, tmp_path):
+    again, other = tmp_path / 'again', tmp_path / 'other'
+    make_toy.make_toy_dataset(
+        str(again), NUM_CLASSES, IMAGES_PER_CLASS, SIZE, seed=0, max_fonts=4)
+    make_toy.make_toy_dataset(
+        str(other), NUM_CLASSES, IMAGES_PER_CLASS, SIZE, seed=1, max_fonts=4)
+
+    def tree(root: Path) -> Dict[str, bytes]:
+        return {
+            str(path.relative_to(root)): path.read_bytes()
+            for path in sorted(root.rglob('*')) if path.is_file()
+        }
+
+    reference = tree(toy_root)
+    assert len(reference) == NUM_CLASSES * IMAGES_PER_CLASS + 7
+    assert tree(again) == reference
+    assert tree(other) != reference
+    assert (other / 'test_classes.txt').read_text() != (
+        toy_root / 'test_classes.txt').read_text()
+
+
+def test_toy_dataset_refuses_too_many_classes():
+    with pytest.raises(SystemExit) as error:
+        make_toy.parse_args(['out', '--num-classes', '1000'])
+    assert error.value.code == 2
+
+
+# ------------------------------------------------------------ train / test
+def test_train_writes_checkpoints_logs_and_scalars(trained):
+    work_dir = trained['work_dir']
+    for name in ('iter_3.pth', 'iter_6.pth', 'last_checkpoint'):
+        assert (work_dir / name).is_file(), sorted(os.listdir(work_dir))
+    best = list(work_dir.glob('best_accuracy_mean_iter_*.pth'))
+    assert len(best) == 1
+    logs = list(work_dir.glob('*/*.log'))
+    assert len(logs) == 1
+    log = logs[0].read_text()
+    assert 'Iter(train) [6/6]' in log
+    assert 'Iter(val) [' in log and 'accuracy_mean:' in log
+    scalars = [
+        json.loads(line) for line in (logs[0].parent / 'vis_data' /
+                                      'scalars.json').read_text().splitlines()
+    ]
+    assert [entry['step'] for entry in scalars if 'loss' in entry] == [2, 4, 6]
+    assert [
+        entry['step'] for entry in scalars if 'accuracy_mean' in entry
+    ] == [3, 6]
+    # after training the best checkpoint is meta-tested on the test split
+    result = parse_result_line(trained['output'])
+    assert result['num_tasks'] == 20
+    assert 0 <= result['mean'] <= 100
+
+
+def test_test_tool_prints_result_and_writes_json(trained):
+    work_dir = trained['work_dir']
+    output = check_ok(
+        run([
+            PYTHON, TEST, CONFIG,
+            str(work_dir / 'iter_6.pth'), '--work-dir',
+            str(work_dir), '--cfg-options'
+        ] + trained['options'] + ['test_dataloader.dataset.num_episodes=7']))
+    result = parse_result_line(output)
+    assert result['num_tasks'] == 7
+    saved = json.loads((work_dir / 'meta_test_results.json').read_text())
+    assert saved['num_tasks'] == 7
+    assert saved['checkpoint'].endswith('iter_6.pth')
+    assert round(saved['accuracy_mean'], 2) == result['mean']
+    assert round(saved['accuracy_ci'], 2) == result['ci']
+
+
+def test_resume_continues_from_last_iteration(trained, tmp_path):
+    work_dir = tmp_path / 'resumed'
+    work_dir.mkdir()
+    for name in ('iter_6.pth', ):
+        (work_dir / name).write_bytes((trained['work_dir'] / name).read_bytes())
+    (work_dir / 'last_checkpoint').write_text(str(work_dir / 'iter_6.pth'))
+    output = check_ok(
+        run([
+            PYTHON, TRAIN, CONFIG, '--work-dir',
+            str(work_dir), '--resume', '--skip-test', '--cfg-options'
+        ] + trained['options'] + ['train_cfg.max_iters=8']))
+    assert 'resumed epoch: 0, iter: 6' in output
+    assert 'Iter(train) [8/8]' in output
+    assert 'Iter(train) [2/8]' not in output
+    before, after = (torch.load(
+        path, map_location='cpu', weights_only=False)
+                     for path in (trained['work_dir'] / 'iter_6.pth',
+                                  work_dir / 'iter_8.pth'))
+    assert after['meta']['iter'] == 8
+    # the loss history goes on from the 6 iterations of the first run
+    losses = [
+        checkpoint['message_hub']['log_scalars']['train/loss']._log_history
+        for checkpoint in (before, after)
+    ]
+    assert len(losses[0]) == 6 and len(losses[1]) == 8
+    assert losses[1][:6].tolist() == losses[0].tolist()
+
+
+def test_dist_test_two_processes_match_one(trained, tmp_path):
+    work_dir = trained['work_dir']
+    options = trained['options'] + ['test_dataloader.dataset.num_episodes=7']
+    checkpoint = str(work_dir / 'iter_6.pth')
+    single, double = tmp_path / 'single.json', tmp_path / 'double.json'
+    check_ok(
+        run([
+            PYTHON, TEST, CONFIG, checkpoint, '--work-dir',
+            str(tmp_path), '--out',
+            str(single), '--cfg-options'
+        ] + options))
+    env_port = dict(os.environ, PORT=str(free_port()), OMP_NUM_THREADS='1')
+    result = subprocess.run(
+        [
+            'bash',
+            str(ROOT / 'tools/classification/dist_test.sh'), CONFIG,
+            checkpoint, '2', '--work-dir',
+            str(tmp_path), '--out',
+            str(double), '--cfg-options'
+        ] + options,
+        cwd=ROOT,
+        env=env_port,
+        capture_output=True,
+        text=True,
+        timeout=300)
+    output = check_ok(result)
+    assert len(RESULT_LINE.findall(output)) == 1  # printed by rank 0 only
+    one = json.loads(single.read_text())
+    two = json.loads(double.read_text())
+    assert one['num_tasks'] == two['num_tasks'] == 7
+    assert two['accuracy_mean'] == pytest.approx(one['accuracy_mean'], abs=1e-9)
+    assert two['accuracy_std'] == pytest.approx(one['accuracy_std'], abs=1e-9)
+
+
+# ------------------------------------------------------------ user errors
+def test_missing_dataset_path_names_the_path(trained, tmp_path):
+    missing = tmp_path / 'no_such_dataset'
+    result = run([
+        PYTHON, TRAIN, CONFIG, '--work-dir',
+        str(tmp_path / 'work'), '--cfg-options'
+    ] + trained['options'] + [
+        f'train_dataloader.dataset.dataset.data_prefix={missing}'
+    ])
+    assert result.returncode == 2, result.stderr[-2000:]
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith('train: error:')
+    assert str(missing / 'train.csv') in error
+
+
+def test_unknown_type_names_the_type(trained, tmp_path):
+    result = run([
+        PYTHON, TRAIN, CONFIG, '--work-dir',
+        str(tmp_path / 'work'), '--cfg-options'
+    ] + trained['options'] + ['model.backbone.type=Conv5Typo'])
+    assert result.returncode == 2, result.stderr[-2000:]
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith('train: error: Conv5Typo is not in the '
+                            'mmfewshot_cls::model registry')
+
+
+def test_checkpoint_of_another_model_names_the_keys(trained, tmp_path):
+    other = MODELS.build(dict(type='RelationNet'))
+    checkpoint = tmp_path / 'relation_net.pth'
+    torch.save(dict(state_dict=other.state_dict()), checkpoint)
+    result = run([
+        PYTHON, TEST, CONFIG,
+        str(checkpoint), '--work-dir',
+        str(tmp_path / 'work'), '--cfg-options'
+    ] + trained['options'])
+    assert result.returncode == 2, result.stderr[-2000:]
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith(f'test: error: checkpoint {checkpoint} does not '
+                            'fit ProtoNet')
+    # Conv4NoPool numbers its layers differently from Conv4 and the
+    # relation module is what ProtoNet lacks
+    assert 'missing keys: backbone.layers.13.bias' in error
+    assert 'unexpected keys: backbone.layers.11.weight' in error
+    assert 'head.blocks.0.0.weight' in error
+    assert 'backbone.layers.12.weight (64,) vs (64, 64, 3, 3)' in error
+
+
+# ------------------------------------------------- demo and dataset browser
+def test_inference_demo_predicts_a_support_class(trained, toy_root,
+                                                 tmp_path):
+    demo = load_script('demo/demo_classification.py', 'demo_classification')
+    test_classes = (toy_root / 'test_classes.txt').read_text().split()
+    support_dir = tmp_path / 'support'
+    for wnid in test_classes:
+        first = sorted((toy_root / 'images' / wnid).iterdir())[0]
+        (support_dir / wnid).mkdir(parents=True)
+        (support_dir / wnid / first.name).write_bytes(first.read_bytes())
+    query = sorted((toy_root / 'images' / test_classes[0]).iterdir())[1]
+    out_file = tmp_path / 'pictures' / 'result.png'
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        demo.main([
+            CONFIG,
+            str(trained['work_dir'] / 'iter_6.pth'), '--support-dir',
+            str(support_dir), '--query',
+            str(query), '--out-file',
+            str(out_file), '--device', 'cpu'
+        ])
+    lines = stdout.getvalue().splitlines()
+    lines = lines[lines.index('support: 5 images of 5 classes'):]
+    predicted = re.match(r'query .*: predicted class (n\d{8}) \(score '
+                         r'(\d\.\d{4})\)', lines[1])
+    assert predicted and predicted[1] in test_classes
+    scores = {
+        line.split()[0]: float(line.split()[1])
+        for line in lines[2:7]
+    }
+    assert sorted(scores) == sorted(test_classes)
+    assert sum(scores.values()) == pytest.approx(1.0, abs=1e-3)
+    assert max(scores, key=scores.get) == predicted[1]
+    assert mmcv.imread(str(out_file)).ndim == 3
+
+
+def test_inference_demo_reports_empty_support_class(trained, tmp_path):
+    demo = load_script('demo/demo_classification.py', 'demo_classification')
+    (tmp_path / 'support' / 'empty_class').mkdir(parents=True)
+    with pytest.raises(SystemExit) as error:
+        demo.main([
+            CONFIG,
+            str(trained['work_dir'] / 'iter_6.pth'), '--support-dir',
+            str(tmp_path / 'support'), '--query', CONFIG
+        ])
+    assert 'empty_class has no image' in str(error.value.code)
+
+
+def test_browse_dataset_samples_and_episode(toy_root, tmp_path):
+    browse = load_script('tools/misc/browse_dataset.py', 'browse_dataset')
+    options = ['--cfg-options'] + data_options(toy_root)
+    browse.main(
+        [CONFIG, '-o',
+         str(tmp_path / 'pipeline'), '-n', '3', '-m', 'pipeline'] + options)
+    pictures = sorted(os.listdir(tmp_path / 'pipeline'))
+    # samples 0, 90 and 179 of the 180 train images, named by class
+    assert [name[:6] for name in pictures] == ['000000', '000090', '000179']
+    image = mmcv.imread(str(tmp_path / 'pipeline' / pictures[0]))
+    # a 128-pixel panel + caption for LoadImageFromFile, Resize, PackInputs
+    assert image.shape == (128 + browse.CAPTION_HEIGHT,
+                           3 * 128 + 2 * browse.GAP, 3)
+
+    browse.main([
+        CONFIG, '-o',
+        str(tmp_path / 'episode'), '-p', 'test', '--episode', '2'
+    ] + options)
+    grid = mmcv.imread(str(tmp_path / 'episode' /
+                           'episode_000002_transformed.png'))
+    num_ways, num_shots, num_queries = 5, 1, 5
+    cell = 128 + browse.CAPTION_HEIGHT
+    assert grid.shape[0] == num_ways * cell + (num_ways - 1) * browse.GAP
+    assert grid.shape[1] == 120 + (num_shots + num_queries) * (
+        128 + browse.GAP)
+
+
+def test_browse_dataset_episode_out_of_range(toy_root, tmp_path):
+    browse = load_script('tools/misc/browse_dataset.py', 'browse_dataset')
+    with pytest.raises(SystemExit) as error:
+        browse.main([CONFIG, '-o',
+                     str(tmp_path), '--episode', '3', '-p', 'test'] +
+                    ['--cfg-options'] + data_options(toy_root) +
+                    ['test_dataloader.dataset.num_episodes=2'])
+    assert 'episode 3 is outside [0, 1]' in str(error.value.code)
+
+
+# ---------------------------------------------------------- launch scripts
+def test_slurm_scripts_build_the_srun_command(tmp_path):
+    fake_bin = tmp_path / 'bin'
+    fake_bin.mkdir()
+    srun = fake_bin / 'srun'
+    srun.write_text('#!/usr/bin/env bash\nprintf "%s\\n" "$@"\n')
+    srun.chmod(0o755)
+    env = dict(
+        os.environ,
+        PATH=f'{fake_bin}:{os.environ["PATH"]}',
+        GPUS='4',
+        GPUS_PER_NODE='2',
+        CPUS_PER_TASK='3',
+        SRUN_ARGS='--qos=low --time=10',
+        PYTHON='python3')
+    train = subprocess.run([
+        'bash',
+        str(ROOT / 'tools/classification/slurm_train.sh'), 'gpu_part',
+        'toy_job', 'my_config.py', 'work/dir', '--seed', '5'
+    ],
+                           env=env,
+                           capture_output=True,
+                           text=True,
+                           check=True).stdout.splitlines()
+    assert train == [
+        '--partition=gpu_part', '--job-name=toy_job', '--gres=gpu:2',
+        '--ntasks=4', '--ntasks-per-node=2', '--cpus-per-task=3',
+        '--kill-on-bad-exit=1', '--qos=low', '--time=10', 'python3', '-u',
+        TRAIN, 'my_config.py', '--work-dir', 'work/dir', '--launcher',
+        'slurm', '--seed', '5'
+    ]
+    test = subprocess.run([
+        'bash',
+        str(ROOT / 'tools/classification/slurm_test.sh'), 'gpu_part',
+        'toy_job', 'my_config.py', 'model.pth'
+    ],
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          check=True).stdout.splitlines()
+    assert test[-6:] == [
+        '-u', TEST, 'my_config.py', 'model.pth', '--launcher', 'slurm'
+    ]
+
+
+@pytest.mark.parametrize('script, num_args',
+                         [('dist_train.sh', 2), ('dist_test.sh', 3),
+                          ('slurm_train.sh', 4), ('slurm_test.sh', 4)])
+def test_launch_scripts_print_usage(script, num_args):
+    result = subprocess.run(
+        ['bash', str(ROOT / 'tools/classification' / script)],
+        capture_output=True,
+        text=True)
+    assert result.returncode == 2
+    assert result.stderr.startswith('usage:')
+    assert len(result.stderr.split('[')[0].split()) == 2 + num_args
