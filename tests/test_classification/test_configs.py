@@ -368,8 +368,13 @@ def test_meta_test_fits_the_method(path):
     classifier = expected_classifier(path)
     for key in ('val_cfg', 'test_cfg'):
         meta_test_cfg = cfg[key].meta_test_cfg
-        # MAML adapts the backbone per task, so features cannot be cached
-        assert meta_test_cfg.fast_test is (classifier != 'MAML')
+        # cached features need a backbone that tasks do not adapt (not MAML)
+        if meta_test_cfg.fast_test:
+            assert MODELS.get(classifier).supports_fast_test
+        assert classifier != 'MAML' or meta_test_cfg.fast_test is False
+        if classifier == 'RelationNet' and meta_test_cfg.fast_test:
+            # every task scores num_queries x num_ways feature-map pairs
+            assert meta_test_cfg.tasks_per_batch <= 10
         finetune = meta_test_cfg.get('support', {}).get('train')
         if classifier in FINETUNE_METHODS:
             assert (finetune.num_steps, finetune.batch_size,

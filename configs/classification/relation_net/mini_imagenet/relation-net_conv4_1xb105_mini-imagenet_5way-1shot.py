@@ -8,3 +8,8 @@ model = dict(
     type='RelationNet',
     backbone=dict(type='Conv4NoPool'),
     head=dict(type='RelationHead', in_channels=64, feature_size=(19, 19)))
+
+# the relation module scores every (query, class) pair; answering 10 tasks
+# at a time (about 2 GB for Conv4 maps) bounds the memory of the meta test
+val_cfg = dict(meta_test_cfg=dict(tasks_per_batch=10))
+test_cfg = dict(meta_test_cfg=dict(tasks_per_batch=10))
