@@ -127,7 +127,7 @@ def data_preprocessor(cfg: Config) -> dict:
     return cfg.model.get('data_preprocessor') or cfg.data_preprocessor
 
 
-# -- names and coverage ----------------------------------------------------
+# -- names and coverage -------------------------------------------------------
 def test_zoo_has_every_method_benchmark_backbone_and_meta_test():
     method_dirs = {
         path.name
@@ -251,7 +251,7 @@ def test_config_types_are_registered(path):
         assert pipeline[-1].type == 'PackInputs'
 
 
-# -- model -------------------------------------------------------------------------
+# -- model --------------------------------------------------------------------
 _MODELS: Dict[str, Tuple[BaseFewShotClassifier, torch.Tensor]] = {}
 
 
@@ -296,7 +296,7 @@ def test_model_builds_and_head_takes_backbone_features(path):
         assert model.first_order is (fields['backbone'] == 'resnet12')
 
 
-# -- data --------------------------------------------------------------------------
+# -- data ---------------------------------------------------------------------
 @pytest.mark.parametrize('path', LEAF_CONFIGS, ids=config_id)
 def test_training_and_meta_test_data_match_the_name(path):
     cfg = load(path)
@@ -440,7 +440,7 @@ def test_meta_baseline_starts_from_its_pretraining(path):
         f'work_dirs/{pretrain_name}/epoch_{max_epochs}.pth'
 
 
-# -- one training step per method ----------------------------------------------
+# -- one training step per method ---------------------------------------------
 def random_sample(size: int, label: int, generator: torch.Generator) -> dict:
     """A sample as ``PackInputs`` gives it: a uint8 image and its label."""
     image = torch.randint(
