@@ -23,7 +23,8 @@ def _child(name: str, parent: Registry) -> Registry:
 
 
 RUNNERS = _child('runner', mmpretrain_registry.RUNNERS)
-RUNNER_CONSTRUCTORS = _child('runner constructor', mmpretrain_registry.RUNNER_CONSTRUCTORS)
+RUNNER_CONSTRUCTORS = _child('runner constructor',
+                             mmpretrain_registry.RUNNER_CONSTRUCTORS)
 LOOPS = _child('loop', mmpretrain_registry.LOOPS)
 HOOKS = _child('hook', mmpretrain_registry.HOOKS)
 LOG_PROCESSORS = _child('log processor', mmpretrain_registry.LOG_PROCESSORS)
@@ -32,13 +33,15 @@ OPTIM_WRAPPERS = _child('optim_wrapper', mmpretrain_registry.OPTIM_WRAPPERS)
 OPTIM_WRAPPER_CONSTRUCTORS = _child(
     'optimizer wrapper constructor',
     mmpretrain_registry.OPTIM_WRAPPER_CONSTRUCTORS)
-PARAM_SCHEDULERS = _child('parameter scheduler', mmpretrain_registry.PARAM_SCHEDULERS)
+PARAM_SCHEDULERS = _child('parameter scheduler',
+                          mmpretrain_registry.PARAM_SCHEDULERS)
 DATASETS = _child('dataset', mmpretrain_registry.DATASETS)
 DATA_SAMPLERS = _child('data sampler', mmpretrain_registry.DATA_SAMPLERS)
 TRANSFORMS = _child('transform', mmpretrain_registry.TRANSFORMS)
 MODELS = _child('model', mmpretrain_registry.MODELS)
 MODEL_WRAPPERS = _child('model_wrapper', mmpretrain_registry.MODEL_WRAPPERS)
-WEIGHT_INITIALIZERS = _child('weight initializer', mmpretrain_registry.WEIGHT_INITIALIZERS)
+WEIGHT_INITIALIZERS = _child('weight initializer',
+                             mmpretrain_registry.WEIGHT_INITIALIZERS)
 TASK_UTILS = _child('task util', mmpretrain_registry.TASK_UTILS)
 METRICS = _child('metric', mmpretrain_registry.METRICS)
 EVALUATORS = _child('evaluator', mmpretrain_registry.EVALUATORS)

@@ -4,8 +4,8 @@ Each registry's parent is the mmdet registry of the same role, so a
 detection config can name any mmdet (and mmengine) module by its bare
 ``type`` next to the modules mmfewshot registers here.
 """
-from mmengine.registry import Registry
 from mmdet import registry as mmdet_registry
+from mmengine.registry import Registry
 
 from mmfewshot.utils import DistributedInfiniteSampler, InfiniteSampler
 
@@ -23,22 +23,24 @@ def _child(name: str, parent: Registry) -> Registry:
 
 
 RUNNERS = _child('runner', mmdet_registry.RUNNERS)
-RUNNER_CONSTRUCTORS = _child('runner constructor', mmdet_registry.RUNNER_CONSTRUCTORS)
+RUNNER_CONSTRUCTORS = _child('runner constructor',
+                             mmdet_registry.RUNNER_CONSTRUCTORS)
 LOOPS = _child('loop', mmdet_registry.LOOPS)
 HOOKS = _child('hook', mmdet_registry.HOOKS)
 LOG_PROCESSORS = _child('log processor', mmdet_registry.LOG_PROCESSORS)
 OPTIMIZERS = _child('optimizer', mmdet_registry.OPTIMIZERS)
 OPTIM_WRAPPERS = _child('optim_wrapper', mmdet_registry.OPTIM_WRAPPERS)
-OPTIM_WRAPPER_CONSTRUCTORS = _child(
-    'optimizer wrapper constructor',
-    mmdet_registry.OPTIM_WRAPPER_CONSTRUCTORS)
-PARAM_SCHEDULERS = _child('parameter scheduler', mmdet_registry.PARAM_SCHEDULERS)
+OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer wrapper constructor',
+                                    mmdet_registry.OPTIM_WRAPPER_CONSTRUCTORS)
+PARAM_SCHEDULERS = _child('parameter scheduler',
+                          mmdet_registry.PARAM_SCHEDULERS)
 DATASETS = _child('dataset', mmdet_registry.DATASETS)
 DATA_SAMPLERS = _child('data sampler', mmdet_registry.DATA_SAMPLERS)
 TRANSFORMS = _child('transform', mmdet_registry.TRANSFORMS)
 MODELS = _child('model', mmdet_registry.MODELS)
 MODEL_WRAPPERS = _child('model_wrapper', mmdet_registry.MODEL_WRAPPERS)
-WEIGHT_INITIALIZERS = _child('weight initializer', mmdet_registry.WEIGHT_INITIALIZERS)
+WEIGHT_INITIALIZERS = _child('weight initializer',
+                             mmdet_registry.WEIGHT_INITIALIZERS)
 TASK_UTILS = _child('task util', mmdet_registry.TASK_UTILS)
 METRICS = _child('metric', mmdet_registry.METRICS)
 EVALUATORS = _child('evaluator', mmdet_registry.EVALUATOR)
