@@ -64,13 +64,16 @@ def init_classifier(
     if device is None:
         device = 'cuda' if torch.cuda.is_available() else 'cpu'
     scope = cfg.get('default_scope', 'mmfewshot_cls')
+    model_cfg = copy.deepcopy(cfg.model)
+    if cfg.get('data_preprocessor') is not None:
+        # as the runner does: a top-level preprocessor fills the model's
+        model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
     with DefaultScope.overwrite_default_scope(scope):
-        model = MODELS.build(cfg.model)
+        model = MODELS.build(model_cfg)
         if checkpoint is not None:
             load_checkpoint_strict(model, checkpoint)
-        pipeline_cfg = [step for step in _test_pipeline_cfg(cfg)]
         model.pipeline = Compose(
-            [TRANSFORMS.build(step) for step in pipeline_cfg])
+            [TRANSFORMS.build(step) for step in _test_pipeline_cfg(cfg)])
     model.cfg = cfg
     model.to(device)
     model.before_meta_test(_meta_test_cfg(cfg))
