@@ -63,8 +63,8 @@ def read_support_dir(support_dir: str) -> Tuple[List[str], List[str]]:
     """
     if not osp.isdir(support_dir):
         raise FileNotFoundError(f'support folder {support_dir} does not exist')
-    classes = sorted(entry.name for entry in os.scandir(support_dir)
-                     if entry.is_dir())
+    classes = sorted(
+        entry.name for entry in os.scandir(support_dir) if entry.is_dir())
     if not classes:
         raise FileNotFoundError(
             f'support folder {support_dir} has no class sub-folder; put the '
@@ -72,8 +72,9 @@ def read_support_dir(support_dir: str) -> Tuple[List[str], List[str]]:
     images, labels = [], []
     for name in classes:
         class_dir = osp.join(support_dir, name)
-        files = sorted(file for file in os.listdir(class_dir)
-                       if file.lower().endswith(IMG_EXTENSIONS))
+        files = sorted(
+            file for file in os.listdir(class_dir)
+            if file.lower().endswith(IMG_EXTENSIONS))
         if not files:
             raise FileNotFoundError(
                 f'support class folder {class_dir} has no image (extensions '

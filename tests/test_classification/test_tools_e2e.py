@@ -54,8 +54,7 @@ def data_options(root: Path) -> List[str]:
     """--cfg-options pointing the three dataloaders of the toy config at
     ``root``, with small meta tests that fit 12 images per class."""
     options = []
-    for phase, split in (('train', 'train'), ('val', 'val'), ('test',
-                                                              'test')):
+    for phase, split in (('train', 'train'), ('val', 'val'), ('test', 'test')):
         dataset = f'{phase}_dataloader.dataset'
         options += [
             f'{dataset}.dataset.data_prefix={root}',
@@ -150,12 +149,15 @@ def test_toy_dataset_loads_per_split_with_disjoint_classes(toy_root):
     assert len(set.union(*classes.values())) == NUM_CLASSES
     # the csv index is the rank of the file number, not the file name order
     wnid = sorted(classes['test'])[0]
-    files = sorted(os.listdir(toy_root / 'images' / wnid),
-                   key=lambda name: int(name[:-5].split('_')[1]))
+    files = sorted(
+        os.listdir(toy_root / 'images' / wnid),
+        key=lambda name: int(name[:-5].split('_')[1]))
     dataset = MiniImageNetDataset(
         data_prefix=str(toy_root), subset='test', classes=[wnid])
-    assert [osp.basename(dataset.get_data_info(i)['img_path'])
-            for i in range(len(dataset))] == files
+    assert [
+        osp.basename(dataset.get_data_info(i)['img_path'])
+        for i in range(len(dataset))
+    ] == files
 
 
 def test_toy_dataset_same_seed_same_bytes(toy_root, tmp_path):
@@ -202,9 +204,8 @@ def test_train_writes_checkpoints_logs_and_scalars(trained):
                                       'scalars.json').read_text().splitlines()
     ]
     assert [entry['step'] for entry in scalars if 'loss' in entry] == [2, 4, 6]
-    assert [
-        entry['step'] for entry in scalars if 'accuracy_mean' in entry
-    ] == [3, 6]
+    assert [entry['step'] for entry in scalars
+            if 'accuracy_mean' in entry] == [3, 6]
     # after training the best checkpoint is meta-tested on the test split
     result = parse_result_line(trained['output'])
     assert result['num_tasks'] == 20
@@ -231,8 +232,8 @@ def test_test_tool_prints_result_and_writes_json(trained):
 def test_resume_continues_from_last_iteration(trained, tmp_path):
     work_dir = tmp_path / 'resumed'
     work_dir.mkdir()
-    for name in ('iter_6.pth', ):
-        (work_dir / name).write_bytes((trained['work_dir'] / name).read_bytes())
+    (work_dir / 'iter_6.pth').write_bytes(
+        (trained['work_dir'] / 'iter_6.pth').read_bytes())
     (work_dir / 'last_checkpoint').write_text(str(work_dir / 'iter_6.pth'))
     output = check_ok(
         run([
@@ -242,10 +243,10 @@ def test_resume_continues_from_last_iteration(trained, tmp_path):
     assert 'resumed epoch: 0, iter: 6' in output
     assert 'Iter(train) [8/8]' in output
     assert 'Iter(train) [2/8]' not in output
-    before, after = (torch.load(
-        path, map_location='cpu', weights_only=False)
-                     for path in (trained['work_dir'] / 'iter_6.pth',
-                                  work_dir / 'iter_8.pth'))
+    before, after = (
+        torch.load(path, map_location='cpu', weights_only=False)
+        for path in (trained['work_dir'] / 'iter_6.pth',
+                     work_dir / 'iter_8.pth'))
     assert after['meta']['iter'] == 8
     # the loss history goes on from the 6 iterations of the first run
     losses = [
@@ -286,7 +287,8 @@ def test_dist_test_two_processes_match_one(trained, tmp_path):
     one = json.loads(single.read_text())
     two = json.loads(double.read_text())
     assert one['num_tasks'] == two['num_tasks'] == 7
-    assert two['accuracy_mean'] == pytest.approx(one['accuracy_mean'], abs=1e-9)
+    assert two['accuracy_mean'] == pytest.approx(
+        one['accuracy_mean'], abs=1e-9)
     assert two['accuracy_std'] == pytest.approx(one['accuracy_std'], abs=1e-9)
 
 
@@ -296,9 +298,8 @@ def test_missing_dataset_path_names_the_path(trained, tmp_path):
     result = run([
         PYTHON, TRAIN, CONFIG, '--work-dir',
         str(tmp_path / 'work'), '--cfg-options'
-    ] + trained['options'] + [
-        f'train_dataloader.dataset.dataset.data_prefix={missing}'
-    ])
+    ] + trained['options'] +
+                 [f'train_dataloader.dataset.dataset.data_prefix={missing}'])
     assert result.returncode == 2, result.stderr[-2000:]
     error = result.stderr.strip().splitlines()[-1]
     assert error.startswith('train: error:')
@@ -338,8 +339,7 @@ def test_checkpoint_of_another_model_names_the_keys(trained, tmp_path):
 
 
 # ------------------------------------------------- demo and dataset browser
-def test_inference_demo_predicts_a_support_class(trained, toy_root,
-                                                 tmp_path):
+def test_inference_demo_predicts_a_support_class(trained, toy_root, tmp_path):
     demo = load_script('demo/demo_classification.py', 'demo_classification')
     test_classes = (toy_root / 'test_classes.txt').read_text().split()
     support_dir = tmp_path / 'support'
@@ -360,27 +360,28 @@ def test_inference_demo_predicts_a_support_class(trained, toy_root,
         ])
     lines = stdout.getvalue().splitlines()
     lines = lines[lines.index('support: 5 images of 5 classes'):]
-    predicted = re.match(r'query .*: predicted class (n\d{8}) \(score '
-                         r'(\d\.\d{4})\)', lines[1])
+    predicted = re.match(
+        r'query .*: predicted class (n\d{8}) \(score '
+        r'(\d\.\d{4})\)', lines[1])
     assert predicted and predicted[1] in test_classes
-    scores = {
-        line.split()[0]: float(line.split()[1])
-        for line in lines[2:7]
-    }
+    scores = {line.split()[0]: float(line.split()[1]) for line in lines[2:7]}
     assert sorted(scores) == sorted(test_classes)
     assert sum(scores.values()) == pytest.approx(1.0, abs=1e-3)
     assert max(scores, key=scores.get) == predicted[1]
     assert mmcv.imread(str(out_file)).ndim == 3
 
 
-def test_inference_demo_reports_empty_support_class(trained, tmp_path):
+def test_inference_demo_reports_empty_support_class(trained, toy_root,
+                                                    tmp_path):
     demo = load_script('demo/demo_classification.py', 'demo_classification')
     (tmp_path / 'support' / 'empty_class').mkdir(parents=True)
+    query = next((toy_root / 'images').rglob('*.JPEG'))
     with pytest.raises(SystemExit) as error:
         demo.main([
             CONFIG,
             str(trained['work_dir'] / 'iter_6.pth'), '--support-dir',
-            str(tmp_path / 'support'), '--query', CONFIG
+            str(tmp_path / 'support'), '--query',
+            str(query)
         ])
     assert 'empty_class has no image' in str(error.value.code)
 
@@ -388,9 +389,10 @@ def test_inference_demo_reports_empty_support_class(trained, tmp_path):
 def test_browse_dataset_samples_and_episode(toy_root, tmp_path):
     browse = load_script('tools/misc/browse_dataset.py', 'browse_dataset')
     options = ['--cfg-options'] + data_options(toy_root)
-    browse.main(
-        [CONFIG, '-o',
-         str(tmp_path / 'pipeline'), '-n', '3', '-m', 'pipeline'] + options)
+    browse.main([
+        CONFIG, '-o',
+        str(tmp_path / 'pipeline'), '-n', '3', '-m', 'pipeline'
+    ] + options)
     pictures = sorted(os.listdir(tmp_path / 'pipeline'))
     # samples 0, 90 and 179 of the 180 train images, named by class
     assert [name[:6] for name in pictures] == ['000000', '000090', '000179']
@@ -403,22 +405,23 @@ def test_browse_dataset_samples_and_episode(toy_root, tmp_path):
         CONFIG, '-o',
         str(tmp_path / 'episode'), '-p', 'test', '--episode', '2'
     ] + options)
-    grid = mmcv.imread(str(tmp_path / 'episode' /
-                           'episode_000002_transformed.png'))
+    grid = mmcv.imread(
+        str(tmp_path / 'episode' / 'episode_000002_transformed.png'))
     num_ways, num_shots, num_queries = 5, 1, 5
     cell = 128 + browse.CAPTION_HEIGHT
     assert grid.shape[0] == num_ways * cell + (num_ways - 1) * browse.GAP
-    assert grid.shape[1] == 120 + (num_shots + num_queries) * (
-        128 + browse.GAP)
+    assert grid.shape[1] == 120 + (num_shots + num_queries) * (128 +
+                                                               browse.GAP)
 
 
 def test_browse_dataset_episode_out_of_range(toy_root, tmp_path):
     browse = load_script('tools/misc/browse_dataset.py', 'browse_dataset')
     with pytest.raises(SystemExit) as error:
-        browse.main([CONFIG, '-o',
-                     str(tmp_path), '--episode', '3', '-p', 'test'] +
-                    ['--cfg-options'] + data_options(toy_root) +
-                    ['test_dataloader.dataset.num_episodes=2'])
+        browse.main(
+            [CONFIG, '-o',
+             str(tmp_path), '--episode', '3', '-p', 'test'] +
+            ['--cfg-options'] + data_options(toy_root) +
+            ['test_dataloader.dataset.num_episodes=2'])
     assert 'episode 3 is outside [0, 1]' in str(error.value.code)
 
 
@@ -450,8 +453,8 @@ def test_slurm_scripts_build_the_srun_command(tmp_path):
         '--partition=gpu_part', '--job-name=toy_job', '--gres=gpu:2',
         '--ntasks=4', '--ntasks-per-node=2', '--cpus-per-task=3',
         '--kill-on-bad-exit=1', '--qos=low', '--time=10', 'python3', '-u',
-        TRAIN, 'my_config.py', '--work-dir', 'work/dir', '--launcher',
-        'slurm', '--seed', '5'
+        TRAIN, 'my_config.py', '--work-dir', 'work/dir', '--launcher', 'slurm',
+        '--seed', '5'
     ]
     test = subprocess.run([
         'bash',
@@ -467,9 +470,10 @@ def test_slurm_scripts_build_the_srun_command(tmp_path):
     ]
 
 
-@pytest.mark.parametrize('script, num_args',
-                         [('dist_train.sh', 2), ('dist_test.sh', 3),
-                          ('slurm_train.sh', 4), ('slurm_test.sh', 4)])
+@pytest.mark.parametrize('script, num_args', [('dist_train.sh', 2),
+                                              ('dist_test.sh', 3),
+                                              ('slurm_train.sh', 4),
+                                              ('slurm_test.sh', 4)])
 def test_launch_scripts_print_usage(script, num_args):
     result = subprocess.run(
         ['bash', str(ROOT / 'tools/classification' / script)],

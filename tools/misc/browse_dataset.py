@@ -207,36 +207,21 @@ def fit_text(text: str, width: int) -> str:
     return text if len(text) <= max_chars else text[:max_chars - 2] + '..'
 
 
-def hstack(images: Sequence[np.ndarray]) -> np.ndarray:
-    """Images side by side, top-aligned, ``GAP`` pixels apart."""
-    height = max(image.shape[0] for image in images)
+def stack(images: Sequence[np.ndarray], axis: int) -> np.ndarray:
+    """Images ``GAP`` pixels apart: side by side and top-aligned
+    (``axis=1``) or one below the other and left-aligned (``axis=0``)."""
+    across = 1 - axis
+    extent = max(image.shape[across] for image in images)
+    gap_shape = [0, 0, 3]
+    gap_shape[axis], gap_shape[across] = GAP, extent
     parts = []
     for position, image in enumerate(images):
         if position:
-            parts.append(
-                np.full((height, GAP, 3), BACKGROUND, dtype=np.uint8))
-        pad = height - image.shape[0]
-        parts.append(
-            np.pad(
-                image, ((0, pad), (0, 0), (0, 0)),
-                constant_values=BACKGROUND))
-    return np.concatenate(parts, axis=1)
-
-
-def vstack(images: Sequence[np.ndarray]) -> np.ndarray:
-    """Images one below the other, left-aligned, ``GAP`` pixels apart."""
-    width = max(image.shape[1] for image in images)
-    parts = []
-    for position, image in enumerate(images):
-        if position:
-            parts.append(
-                np.full((GAP, width, 3), BACKGROUND, dtype=np.uint8))
-        pad = width - image.shape[1]
-        parts.append(
-            np.pad(
-                image, ((0, 0), (0, pad), (0, 0)),
-                constant_values=BACKGROUND))
-    return np.concatenate(parts)
+            parts.append(np.full(gap_shape, BACKGROUND, dtype=np.uint8))
+        padding = [(0, 0), (0, 0), (0, 0)]
+        padding[across] = (0, extent - image.shape[across])
+        parts.append(np.pad(image, padding, constant_values=BACKGROUND))
+    return np.concatenate(parts, axis=axis)
 
 
 def safe_name(text: str) -> str:
@@ -255,7 +240,7 @@ def draw_sample(dataset: Any, index: int, mode: str) -> np.ndarray:
             select_steps(pipeline_steps(dataset, index), mode)):
         caption = f'{name} | {step}' if position == 0 else step
         panels.append(panel(image, caption))
-    return hstack(panels)
+    return stack(panels, axis=1)
 
 
 def draw_samples(dataset: Any, number: int, mode: str,
@@ -305,16 +290,17 @@ def draw_episode(episodes: Any, episode: int, mode: str) -> np.ndarray:
         queries = query[way * episodes.num_queries:(way + 1) *
                         episodes.num_queries]
         cells = [
-            panel(select_steps(pipeline_steps(dataset, index), mode)[0][1],
-                  f'{kind} {index}') for kind, indices in (('support', shots),
-                                                           ('query', queries))
+            panel(
+                select_steps(pipeline_steps(dataset, index), mode)[0][1],
+                f'{kind} {index}')
+            for kind, indices in (('support', shots), ('query', queries))
             for index in indices
         ]
         label = text_cell(f'{way}: {class_name(dataset, class_id)}',
                           cells[0].shape[0])
-        rows.append(hstack([label] + cells))
+        rows.append(stack([label] + cells, axis=1))
         progress.update()
-    return vstack(rows)
+    return stack(rows, axis=0)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:

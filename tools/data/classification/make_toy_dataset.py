@@ -107,9 +107,9 @@ def find_font_files() -> List[str]:
     for folder in FONT_DIRS:
         pattern = osp.join(osp.expanduser(folder), '**', '*')
         found.update(glob.glob(pattern, recursive=True))
-    return sorted(path for path in found
-                  if path.lower().endswith(FONT_EXTENSIONS)
-                  and osp.isfile(path))
+    return sorted(
+        path for path in found
+        if path.lower().endswith(FONT_EXTENSIONS) and osp.isfile(path))
 
 
 def renders_all(font: ImageFont.FreeTypeFont, glyphs: Sequence[str]) -> bool:
@@ -229,8 +229,7 @@ def make_toy_dataset(out: str,
         for number in numbers:
             font = fonts[int(rng.integers(len(fonts)))]
             render(glyph, font, size, rng).save(
-                osp.join(class_dir, f'{wnid}_{int(number)}.JPEG'),
-                quality=95)
+                osp.join(class_dir, f'{wnid}_{int(number)}.JPEG'), quality=95)
     wnids = {}
     for split in SPLITS:
         wnids[split] = [wnid_of(glyph) for glyph in splits[split]]
@@ -260,9 +259,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             sys.exit(f'make_toy_dataset: error: {args.out} exists and is not '
                      'empty; pass --overwrite to replace it')
         shutil.rmtree(args.out)
-    wnids = make_toy_dataset(args.out, args.num_classes,
-                             args.images_per_class, args.size, args.seed,
-                             args.max_fonts)
+    wnids = make_toy_dataset(args.out, args.num_classes, args.images_per_class,
+                             args.size, args.seed, args.max_fonts)
     counts = ', '.join(f'{len(wnids[split])} {split}' for split in SPLITS)
     print(f'wrote {args.num_classes} classes x {args.images_per_class} '
           f'images ({counts} classes) of {args.size}x{args.size} to '
