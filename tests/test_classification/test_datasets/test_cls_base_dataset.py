@@ -5,6 +5,7 @@ import pytest
 import torch
 from mmpretrain.structures import DataSample
 
+from mmfewshot.classification import datasets
 from mmfewshot.classification.datasets import (BaseFewShotDataset,
                                                LoadImageFromBytes)
 from mmfewshot.classification.registry import DATASETS, TRANSFORMS
@@ -176,3 +177,14 @@ def test_subset_keeps_class_index_in_sync(folder_dataset):
     assert len(dataset) == 23
     dataset.get_subset_(5)
     assert dataset.get_gt_labels().tolist() == [0] * 5
+
+
+def test_exports_are_registered_under_their_names():
+    for name in ('BaseFewShotDataset', 'MiniImageNetDataset',
+                 'TieredImageNetDataset', 'CUBDataset', 'EpisodicDataset',
+                 'MetaTestDataset'):
+        assert DATASETS.get(name) is getattr(datasets, name)
+        assert name in datasets.__all__
+    assert TRANSFORMS.get('LoadImageFromBytes') is LoadImageFromBytes
+    assert {'build_dataloader',
+            'build_meta_test_dataloaders'} <= set(datasets.__all__)
