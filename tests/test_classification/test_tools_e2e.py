@@ -292,6 +292,35 @@ def test_dist_test_two_processes_match_one(trained, tmp_path):
     assert two['accuracy_std'] == pytest.approx(one['accuracy_std'], abs=1e-9)
 
 
+def test_dist_train_two_processes(toy_root, tmp_path):
+    work_dir = tmp_path / 'dist'
+    env = dict(os.environ, PORT=str(free_port()), OMP_NUM_THREADS='1')
+    result = subprocess.run(
+        [
+            'bash',
+            str(ROOT / 'tools/classification/dist_train.sh'), CONFIG, '2',
+            '--work-dir',
+            str(work_dir), '--cfg-options'
+        ] + data_options(toy_root) + [
+            'train_cfg.max_iters=4', 'train_cfg.val_interval=2',
+            'default_hooks.checkpoint.interval=2',
+            'default_hooks.logger.interval=2'
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300)
+    output = check_ok(result)
+    assert len(RESULT_LINE.findall(output)) == 1  # printed by rank 0 only
+    assert parse_result_line(output)['num_tasks'] == 20
+    log = next(work_dir.glob('*/*.log')).read_text()
+    assert 'Distributed launcher: pytorch' in log
+    assert 'GPU number: 2' in log  # mmengine's name for the world size
+    assert 'Iter(train) [4/4]' in log
+    assert (work_dir / 'iter_4.pth').is_file()
+
+
 # ------------------------------------------------------------ user errors
 def test_missing_dataset_path_names_the_path(trained, tmp_path):
     missing = tmp_path / 'no_such_dataset'

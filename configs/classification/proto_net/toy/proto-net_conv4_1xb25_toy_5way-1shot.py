@@ -61,7 +61,7 @@ train_dataloader = dict(
     batch_size=1,
     num_workers=1,
     persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
+    sampler=dict(type='DistributedInfiniteSampler', shuffle=True),
     collate_fn=dict(type='multi_pipeline_collate_fn'),
     dataset=dict(
         type='EpisodicDataset',
