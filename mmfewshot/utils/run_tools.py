@@ -83,14 +83,17 @@ def user_errors(tool: Optional[str] = None) -> Iterator[None]:
     model. Anything else propagates with its traceback.
     """
     prefix = f'{tool}: ' if tool else ''
+
+    def fail(message: str) -> None:
+        print(f'{prefix}error: {message}', file=sys.stderr, flush=True)
+        sys.exit(2)
+
     try:
         yield
-    except ConfigError as error:
-        sys.exit(f'{prefix}error: {error}')
-    except FileNotFoundError as error:
-        sys.exit(f'{prefix}error: {error}')
+    except (ConfigError, FileNotFoundError) as error:
+        fail(str(error))
     except KeyError as error:
         if not _is_registry_miss(error):
             raise
         message = str(error.args[0]) if error.args else str(error)
-        sys.exit(f'{prefix}error: {message.splitlines()[0]}')
+        fail(message.splitlines()[0])

@@ -10,5 +10,7 @@ optim_wrapper = dict(
 param_scheduler = dict(
     type='StepLR', by_epoch=False, step_size=20000, gamma=0.5)
 
-default_hooks = dict(checkpoint=dict(interval=2000, by_epoch=False))
+default_hooks = dict(
+    checkpoint=dict(interval=2000, by_epoch=False),
+    logger=dict(log_metric_by_epoch=False))
 log_processor = dict(by_epoch=False)

@@ -7,5 +7,7 @@ optim_wrapper = dict(
     type='OptimWrapper', optimizer=dict(type='Adam', lr=0.001))
 param_scheduler = dict(type='ConstantLR', by_epoch=False, factor=1.0)
 
-default_hooks = dict(checkpoint=dict(interval=2000, by_epoch=False))
+default_hooks = dict(
+    checkpoint=dict(interval=2000, by_epoch=False),
+    logger=dict(log_metric_by_epoch=False))
 log_processor = dict(by_epoch=False)

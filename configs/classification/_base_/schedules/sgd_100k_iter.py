@@ -11,5 +11,7 @@ optim_wrapper = dict(
 param_scheduler = dict(
     type='MultiStepLR', by_epoch=False, milestones=[20000, 40000], gamma=0.1)
 
-default_hooks = dict(checkpoint=dict(interval=2000, by_epoch=False))
+default_hooks = dict(
+    checkpoint=dict(interval=2000, by_epoch=False),
+    logger=dict(log_metric_by_epoch=False))
 log_processor = dict(by_epoch=False)
