@@ -401,7 +401,7 @@ def test_inference_demo_predicts_a_support_class(trained, toy_root, tmp_path):
 
 
 def test_inference_demo_reports_empty_support_class(trained, toy_root,
-                                                    tmp_path):
+                                                    tmp_path, capsys):
     demo = load_script('demo/demo_classification.py', 'demo_classification')
     (tmp_path / 'support' / 'empty_class').mkdir(parents=True)
     query = next((toy_root / 'images').rglob('*.JPEG'))
@@ -412,7 +412,8 @@ def test_inference_demo_reports_empty_support_class(trained, toy_root,
             str(tmp_path / 'support'), '--query',
             str(query)
         ])
-    assert 'empty_class has no image' in str(error.value.code)
+    assert error.value.code == 2
+    assert 'empty_class has no image' in capsys.readouterr().err
 
 
 def test_browse_dataset_samples_and_episode(toy_root, tmp_path):
@@ -443,7 +444,7 @@ def test_browse_dataset_samples_and_episode(toy_root, tmp_path):
                                                                browse.GAP)
 
 
-def test_browse_dataset_episode_out_of_range(toy_root, tmp_path):
+def test_browse_dataset_episode_out_of_range(toy_root, tmp_path, capsys):
     browse = load_script('tools/misc/browse_dataset.py', 'browse_dataset')
     with pytest.raises(SystemExit) as error:
         browse.main(
@@ -451,7 +452,8 @@ def test_browse_dataset_episode_out_of_range(toy_root, tmp_path):
              str(tmp_path), '--episode', '3', '-p', 'test'] +
             ['--cfg-options'] + data_options(toy_root) +
             ['test_dataloader.dataset.num_episodes=2'])
-    assert 'episode 3 is outside [0, 1]' in str(error.value.code)
+    assert error.value.code == 2
+    assert 'episode 3 is outside [0, 1]' in capsys.readouterr().err
 
 
 # ---------------------------------------------------------- launch scripts
