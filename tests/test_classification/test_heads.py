@@ -87,7 +87,8 @@ def test_relation_head_scores_pairs_in_unit_interval():
                                support[:, 2] + support[:, 3])
     scores = head.predict(state, query)
     assert scores.shape == (2, 15, 5)
-    assert float(scores.min()) >= 0 and float(scores.max()) <= 1
+    assert float(scores.detach().min()) >= 0
+    assert float(scores.detach().max()) <= 1
     assert head.scores_to_probs(scores).sum(-1).allclose(torch.ones(2, 15))
     query_labels = torch.arange(5).repeat_interleave(3).expand(2, -1)
     loss = head.loss(support, labels, query, query_labels)['loss']
@@ -204,3 +205,43 @@ def test_losses():
     scores = torch.tensor([[1.0, 0.0], [0.5, 0.5]])
     torch.testing.assert_close(mse(scores, torch.tensor([0, 1])),
                                torch.tensor(2.0 * 0.5 * 0.5 * 2 / 4))
+
+
+@pytest.mark.parametrize('head_type', ['LinearHead', 'CosineDistanceHead',
+                                       'NegMarginHead'])
+def test_sgd_finetuning_in_the_support_subspace_equals_full_space(head_type):
+    extra = dict(margin=-0.2) if head_type == 'NegMarginHead' else {}
+    head = MODELS.build(
+        dict(type=head_type, num_classes=5, in_channels=64,
+             finetune_cfg=dict(
+                 num_steps=60, batch_size=4,
+                 optimizer=dict(type='SGD', lr=0.05, momentum=0.9,
+                                dampening=0.9, weight_decay=0.001,
+                                nesterov=False)),
+             **extra))
+    support, labels, query, _ = episode(num_tasks=3, dim=64, num_shots=2)
+    subspace = head.adapt(support, labels, 5, [1, 2, 3])
+    head.rotation_equivariant_optimizers = ()  # force the full space
+    full = head.adapt(support, labels, 5, [1, 2, 3])
+    # the weights moved far from their initialisation, and identically
+    assert (full['weight'] - head.init_task_state(
+        5, [torch.Generator().manual_seed(s) for s in (1, 2, 3)],
+        torch.device('cpu'))['weight']).abs().max() > 0.05
+    torch.testing.assert_close(subspace['weight'], full['weight'],
+                               rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(head.predict(subspace, query),
+                               head.predict(full, query), rtol=1e-4,
+                               atol=1e-4)
+
+
+def test_adam_finetuning_runs_in_full_space_and_learns():
+    head = MODELS.build(
+        dict(type='LinearHead', num_classes=5, in_channels=16,
+             finetune_cfg=dict(num_steps=60, batch_size=5,
+                               optimizer=dict(type='Adam', lr=0.05))))
+    centers = torch.randn(5, 16) * 3
+    labels = torch.arange(5).repeat_interleave(2)[None]
+    support = centers[labels] + 0.1 * torch.randn(1, 10, 16)
+    state = head.adapt(support, labels, 5, [0])
+    scores = head.predict(state, centers[None])
+    assert scores.argmax(-1).tolist() == [[0, 1, 2, 3, 4]]

@@ -77,7 +77,7 @@ class MetaTestLoop(BaseLoop):
         self.meta_test_cfg.setdefault('num_queries', self.dataset.num_queries)
         self.fast_test = bool(self.meta_test_cfg.get('fast_test', True))
         self.tasks_per_batch = int(
-            self.meta_test_cfg.get('tasks_per_batch', 200))
+            self.meta_test_cfg.get('tasks_per_batch', 100))
         self.seed = int(self.meta_test_cfg.get('seed', 0))
         if self.tasks_per_batch < 1:
             raise ValueError('meta_test_cfg.tasks_per_batch must be >= 1, '
