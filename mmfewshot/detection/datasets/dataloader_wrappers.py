@@ -39,6 +39,8 @@ def collate_support_batches(batch: Sequence[List[Any]]) -> Dict[str, list]:
     return pseudo_collate([instance for item in batch for instance in item])
 
 
+_EXHAUSTED = object()
+
 class _PairedDataloader:
     """Iterates a leading dataloader and adds a batch of a second one.
 
@@ -141,10 +143,10 @@ class TwoBranchDataloader(_PairedDataloader):
 
     def _next_auxiliary(self) -> Any:
         if self._auxiliary_batches is not None:
-            try:
-                return next(self._auxiliary_batches)
-            except StopIteration:
-                pass
+            batch = next(self._auxiliary_batches, _EXHAUSTED)
+            if batch is not _EXHAUSTED:
+                return batch
+        # start the next pass over the auxiliary branch
         self._auxiliary_batches = iter(self.auxiliary_data_loader)
         return next(self._auxiliary_batches)
 
