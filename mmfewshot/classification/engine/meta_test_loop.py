@@ -125,11 +125,23 @@ class MetaTestLoop(BaseLoop):
     @torch.no_grad()
     def extract_test_set_feats(self,
                                model: BaseFewShotClassifier) -> torch.Tensor:
-        """Features of every test-set image, ``[len(dataset), ...]``."""
+        """Features of every test-set image, ``[len(dataset), ...]``.
+
+        The images are cut into the batches a single process would use and
+        rank ``r`` extracts batches ``r, r + N, ...``, so every image is
+        seen in the same batch whatever the number of processes (features
+        of some backbones depend slightly on the batch they come in).
+        """
         rank, world_size = get_dist_info()
+        progress_rank = rank
+        batch_size = self.dataloader.batch_size or 1
+        if -(-len(self.dataset) // batch_size) < world_size:
+            # fewer batches than processes: every process extracts all
+            rank, world_size = 0, 1
+        loader = self.extraction_loader(rank, world_size)
         feats_list, indices_list = [], []
-        progress = ProgressBar(len(self.dataloader)) if rank == 0 else None
-        for data in self.dataloader:
+        progress = ProgressBar(len(loader)) if progress_rank == 0 else None
+        for data in loader:
             data = model.data_preprocessor(data, False)
             feats_list.append(model.extract_feat(data['inputs']))
             indices_list.append(
@@ -142,8 +154,7 @@ class MetaTestLoop(BaseLoop):
         feats = torch.cat(feats_list)
         indices = torch.cat(indices_list)
         if world_size > 1:
-            feats = torch.cat(all_gather(feats))
-            indices = torch.cat(all_gather(indices))
+            feats, indices = self.gather_padded(feats, indices)
         num_images = len(self.dataset)
         table = feats.new_zeros((num_images, *feats.shape[1:]))
         table[indices] = feats
@@ -152,9 +163,41 @@ class MetaTestLoop(BaseLoop):
         if not bool(seen.all()):
             raise RuntimeError(
                 f'feature extraction covered {int(seen.sum())} of '
-                f'{num_images} test images; the test-set dataloader must '
-                'visit every image (do not drop_last)')
+                f'{num_images} test images')
         return table
+
+    def extraction_loader(self, rank: int, world_size: int) -> DataLoader:
+        """The configured test-set loader, sharded by whole batches."""
+        loader = self.dataloader
+        batch_size = loader.batch_size or 1
+        num_images = len(self.dataset)
+        num_batches = -(-num_images // batch_size)
+        indices = [
+            index for batch in range(rank, num_batches, world_size)
+            for index in range(batch * batch_size,
+                               min((batch + 1) * batch_size, num_images))
+        ]
+        return DataLoader(
+            self.dataset,
+            batch_size=batch_size,
+            sampler=indices,
+            num_workers=loader.num_workers,
+            collate_fn=loader.collate_fn,
+            pin_memory=loader.pin_memory,
+            worker_init_fn=loader.worker_init_fn)
+
+    @staticmethod
+    def gather_padded(feats: torch.Tensor, indices: torch.Tensor):
+        """All ranks' features and indices (shards may differ in length)."""
+        longest = max(
+            all_gather(torch.tensor(len(indices), device=indices.device)))
+        padding = int(longest) - len(indices)
+        feats = torch.cat([feats, feats.new_zeros(padding, *feats.shape[1:])])
+        indices = torch.cat([indices, indices.new_full((padding, ), -1)])
+        feats = torch.cat(all_gather(feats))
+        indices = torch.cat(all_gather(indices))
+        kept = indices >= 0
+        return feats[kept], indices[kept]
 
     @torch.no_grad()
     def run_tasks_on_feats(self, model: BaseFewShotClassifier,
