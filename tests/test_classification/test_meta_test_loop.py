@@ -166,3 +166,20 @@ def test_one_and_two_processes_give_identical_results(shape_datasets,
         assert metrics['num_tasks'] == 11
         assert metrics['accuracy_mean'] == single['accuracy_mean']
         assert metrics['accuracy_std'] == pytest.approx(single['accuracy_std'])
+
+
+def test_feature_extraction_is_sharded_by_whole_batches(shape_datasets,
+                                                        tmp_path):
+    runner = Runner.from_cfg(runner_cfg(shape_datasets['novel'], tmp_path))
+    loop = runner.test_loop  # 128 images in batches of 7
+
+    def batches(rank, world_size):
+        return [[int(sample.sample_idx) for sample in data['data_samples']]
+                for data in loop.extraction_loader(rank, world_size)]
+
+    single = batches(0, 1)
+    shards = [batches(rank, 3) for rank in range(3)]
+    assert len(single) == 19 and single[-1] == list(range(126, 128))
+    # rank r takes batches r, r + 3, ... of the single-process run
+    for rank in range(3):
+        assert shards[rank] == single[rank::3]
