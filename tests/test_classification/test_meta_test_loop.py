@@ -145,7 +145,12 @@ def test_one_and_two_processes_give_identical_results(shape_datasets,
     # 11 tasks: not a multiple of the world size, so padding is exercised
     cfg = runner_cfg(shape_datasets['novel'], tmp_path / 'single', model,
                      num_episodes=11)
-    single = Runner.from_cfg(cfg).test()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as each worker below (OMP_NUM_THREADS=1)
+    try:
+        single = Runner.from_cfg(cfg).test()
+    finally:
+        torch.set_num_threads(threads)
     dist_cfg = runner_cfg(shape_datasets['novel'], tmp_path, model,
                           num_episodes=11, launcher='pytorch')
     dist_cfg.dump(str(tmp_path / 'config.py'))
