@@ -1,20 +1,30 @@
-from .checkpoint import CheckpointMismatchError, load_checkpoint_strict
+from .atomic import atomic_write
+from .batch_stream import BatchStream
+from .checkpoint import (CheckpointMismatchError, checkpoint_problem,
+                         load_checkpoint_strict)
 from .collate import multi_pipeline_collate_fn
 from .collect_env import collect_env
 from .compat import register_checkpoint_safe_globals
-from .config import ConfigError, check_cfg_options, load_config
+from .config import check_cfg_options, load_config
 from .dist_utils import MMFewShotDDP, default_backend, init_dist_env
+from .errors import (CheckpointError, ConfigError, ConfigKeyError,
+                     ConfigTypeError, DataError, InputError)
 from .infinite_sampler import DistributedInfiniteSampler, InfiniteSampler
 from .local_seed import local_numpy_seed
 from .logger import get_root_logger
-from .run_tools import add_run_args, apply_run_args, build_runner, user_errors
+from .run_tools import (add_cfg_options_arg, add_run_args, apply_run_args,
+                        build_runner, user_errors)
+from .runner import FewShotRunner
 
 __all__ = [
-    'CheckpointMismatchError', 'load_checkpoint_strict',
+    'atomic_write', 'BatchStream', 'CheckpointMismatchError',
+    'checkpoint_problem', 'load_checkpoint_strict',
     'multi_pipeline_collate_fn', 'collect_env',
-    'register_checkpoint_safe_globals', 'ConfigError', 'check_cfg_options',
-    'load_config', 'MMFewShotDDP', 'default_backend', 'init_dist_env',
-    'DistributedInfiniteSampler', 'InfiniteSampler', 'local_numpy_seed',
+    'register_checkpoint_safe_globals', 'check_cfg_options', 'load_config',
+    'MMFewShotDDP', 'default_backend', 'init_dist_env', 'CheckpointError',
+    'ConfigError', 'ConfigKeyError', 'ConfigTypeError', 'DataError',
+    'InputError', 'DistributedInfiniteSampler', 'InfiniteSampler',
+    'local_numpy_seed', 'get_root_logger', 'add_cfg_options_arg',
     'add_run_args', 'apply_run_args', 'build_runner', 'user_errors',
-    'get_root_logger'
+    'FewShotRunner'
 ]

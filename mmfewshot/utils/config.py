@@ -1,35 +1,164 @@
+"""Loading configs, checking ``--cfg-options`` overrides, and naming the
+config key behind a constructor's refusal."""
+import contextlib
 import difflib
+import inspect
 import os.path as osp
-from typing import Any, Dict, Optional
+import re
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
+import mmengine.registry
+import torch
 from mmengine.config import Config
+from mmengine.registry import Registry
 
+from .errors import ConfigError
 
-class ConfigError(ValueError):
-    """A config file or a ``--cfg-options`` override that cannot be used."""
+# Keys of a typed dict that mmengine's builders consume before calling the
+# constructor (optimizer wrapper constructors, hook priorities, schedulers
+# converted to iterations, scopes).
+BUILDER_KEYS = frozenset(('_scope_', 'constructor', 'paramwise_cfg',
+                          'priority', 'convert_to_iter_based'))
 
 
 def _describe(value: Any) -> str:
     return 'None' if value is None else type(value).__name__
 
 
-def check_cfg_options(cfg: Config, options: Dict[str, Any]) -> None:
+def _check_value_kind(key: str, old: Any, new: Any) -> None:
+    """Refuse an override that puts a word where the config has a number
+    or a flag (``max_iters=abc``, ``lr=1e-3x``)."""
+    if new is None or old is None:
+        return
+    if isinstance(old, bool):
+        if not isinstance(new, bool):
+            raise ConfigError(
+                f'--cfg-options {key}={new!r}: expected true or false, as '
+                f'the config has {old}')
+    elif isinstance(old, (int, float)):
+        if isinstance(new, bool) or not isinstance(new, (int, float)):
+            raise ConfigError(
+                f'--cfg-options {key}={new!r}: expected a number, as the '
+                f'config has {old!r}')
+
+
+def registry_objects(name: str, scope: str) -> List[Any]:
+    """Everything registered as ``name`` in any registry of ``scope`` (and
+    its parents), e.g. both a model and a transform of that name."""
+    found = []
+    for root in vars(mmengine.registry).values():
+        if not isinstance(root, Registry) or root.parent is not None:
+            continue
+        with root.switch_scope_and_registry(scope) as registry:
+            obj = registry.get(name)
+        if obj is not None and all(obj is not other for other in found):
+            found.append(obj)
+    return found
+
+
+def accepted_arguments(obj: Any) -> Optional[Set[str]]:
+    """The keyword arguments a class (its ``__init__`` chain) or function
+    takes; None when it takes any or cannot be told.
+
+    An ``__init__`` with ``**kwargs`` is taken to pass them to the next
+    ``__init__`` of the method resolution order; a chain that ends in
+    ``object`` counts as open, one that ends in ``torch.nn.Module`` (which
+    refuses unknown keywords) as closed.
+    """
+    if not inspect.isclass(obj):
+        if not callable(obj):
+            return None
+        functions = [obj]
+    else:
+        functions = []
+        for klass in obj.__mro__:
+            if klass is object:
+                return None
+            if klass is torch.nn.Module:
+                break
+            if '__init__' in vars(klass):
+                functions.append(vars(klass)['__init__'])
+                try:
+                    parameters = inspect.signature(
+                        functions[-1]).parameters.values()
+                except (TypeError, ValueError):
+                    return None
+                if all(p.kind is not p.VAR_KEYWORD for p in parameters):
+                    break
+    names: Set[str] = set()
+    for function in functions:
+        try:
+            parameters = inspect.signature(function).parameters.values()
+        except (TypeError, ValueError):
+            return None
+        if not inspect.isclass(obj) and any(p.kind is p.VAR_KEYWORD
+                                            for p in parameters):
+            return None
+        names.update(
+            p.name for p in parameters
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+    names.discard('self')
+    return names
+
+
+def _type_name(type_value: Any) -> Optional[str]:
+    if isinstance(type_value, str):
+        return type_value.rpartition('.')[2]
+    return getattr(type_value, '__name__', None)
+
+
+def check_new_argument(key: str, node: dict, name: str, scope: str) -> None:
+    """Refuse adding argument ``name`` to the typed dict ``node`` when no
+    constructor registered under its ``type`` takes it.
+
+    Raises:
+        ConfigError: naming the key, the type and its close arguments.
+    """
+    type_value = node.get('type')
+    if name in BUILDER_KEYS or type_value is None:
+        return
+    candidates = ([type_value] if not isinstance(type_value, str) else
+                  registry_objects(type_value, scope))
+    accepted: Set[str] = set()
+    for candidate in candidates:
+        arguments = accepted_arguments(candidate)
+        if arguments is None:
+            return
+        accepted |= arguments
+    if not candidates or name in accepted:
+        return
+    close = difflib.get_close_matches(name, sorted(accepted), n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else ''
+    raise ConfigError(f"--cfg-options key '{key}': {_type_name(type_value)} "
+                      f"takes no argument '{name}'{hint}")
+
+
+def check_cfg_options(cfg: Config,
+                      options: Dict[str, Any],
+                      scope: Optional[str] = None) -> None:
     """Check that ``--cfg-options`` keys address the config they change.
 
     A key may add a new top-level section or a new leaf to an existing
-    dict, but its path must otherwise exist: an intermediate name missing
-    from the config, an index past the end of a list, descending into a
-    value that is not a dict, or a leaf that is a near-miss of an existing
-    key (a typo) is refused.
+    dict, but its path must otherwise exist. Refused:
+
+    - an intermediate name missing from the config, an index past the end
+      of a list, descending into a value that is not a dict;
+    - a new leaf that is a near-miss of an existing key (a typo);
+    - a new leaf of a dict with a ``type`` that no constructor registered
+      under that type (in ``scope``) takes;
+    - a value that is not a number (or not true/false) where the config
+      has a number (a flag).
 
     Args:
         cfg: The loaded config.
         options: ``{dotted.key: value}`` pairs, as parsed by ``DictAction``.
+        scope: Registry scope in which ``type`` names are resolved; without
+            one, new arguments of typed dicts are not checked.
 
     Raises:
         ConfigError: naming the offending key.
     """
-    for key in options:
+    for key, value in options.items():
         parts = key.split('.')
         node: Any = cfg._cfg_dict if isinstance(cfg, Config) else cfg
         for depth, part in enumerate(parts):
@@ -48,6 +177,8 @@ def check_cfg_options(cfg: Config, options: Dict[str, Any]) -> None:
                     f"--cfg-options key '{key}': '{prefix}' is "
                     f"{_describe(node)}, not a dict, so it has no '{part}'")
             if part in node:
+                if is_leaf:
+                    _check_value_kind(key, node[part], value)
                 node = node[part]
                 continue
             close = difflib.get_close_matches(
@@ -60,17 +191,22 @@ def check_cfg_options(cfg: Config, options: Dict[str, Any]) -> None:
                 raise ConfigError(
                     f"--cfg-options key '{key}': '{prefix}' has no key "
                     f"'{part}'")
+            if is_leaf and scope is not None:
+                check_new_argument(key, node, part, scope)
             break
 
 
 def load_config(path: str,
-                cfg_options: Optional[Dict[str, Any]] = None) -> Config:
+                cfg_options: Optional[Dict[str, Any]] = None,
+                scope: Optional[str] = None) -> Config:
     """Load a config file (with its ``_base_`` chain) and apply overrides.
 
     Args:
         path: The config file.
         cfg_options: ``--cfg-options`` overrides, checked by
             :func:`check_cfg_options` before they are merged.
+        scope: Registry scope for the checks of new arguments; defaults to
+            the config's ``default_scope``.
 
     Raises:
         ConfigError: when the file is missing or cannot be parsed, or an
@@ -85,9 +221,82 @@ def load_config(path: str,
     except (SyntaxError, ImportError, KeyError, TypeError) as error:
         raise ConfigError(f'{path}: cannot load config: {error}') from error
     if cfg_options:
-        check_cfg_options(cfg, cfg_options)
+        check_cfg_options(cfg, cfg_options, scope or cfg.get('default_scope'))
         try:
             cfg.merge_from_dict(cfg_options)
         except (TypeError, KeyError) as error:
             raise ConfigError(f'--cfg-options: {error}') from error
     return cfg
+
+
+_UNEXPECTED_ARGUMENT = re.compile(
+    r"^(?:(\w+)\.)?(\w+)\(\) got an unexpected keyword argument '(\w+)'")
+_MISSING_ARGUMENTS = re.compile(
+    r'^(?:(\w+)\.)?(\w+)\(\) missing \d+ required '
+    r'(?:positional |keyword-only )arguments?: (.+)$')
+
+
+def typed_dicts(node: Any, path: str = '') -> Iterator[Tuple[str, dict]]:
+    """``(dotted path, dict)`` of every dict with a ``type`` in ``node``."""
+    if isinstance(node, dict):
+        if 'type' in node:
+            yield path, node
+        for key, value in node.items():
+            yield from typed_dicts(value, f'{path}.{key}' if path else key)
+    elif isinstance(node, (list, tuple)):
+        for index, value in enumerate(node):
+            yield from typed_dicts(value,
+                                   f'{path}.{index}' if path else str(index))
+
+
+def explain_constructor_error(error: TypeError,
+                              cfg: Any) -> Optional[ConfigError]:
+    """The config key behind a constructor's ``TypeError``, if any.
+
+    A constructor that got an unknown keyword argument, or lacks a required
+    one, blames a dict of the config whose ``type`` names it (and which
+    holds, or lacks, that argument).
+
+    Args:
+        error: What the constructor raised.
+        cfg: The config the object was built from.
+
+    Returns:
+        A :class:`ConfigError` naming the key, or None when no dict of the
+        config explains the error.
+    """
+    message = str(error)
+    unexpected = _UNEXPECTED_ARGUMENT.match(message)
+    missing = _MISSING_ARGUMENTS.match(message)
+    if unexpected:
+        owner, function, argument = unexpected.groups()
+        name = owner or function
+        for path, node in typed_dicts(cfg):
+            if _type_name(node['type']) == name and argument in node:
+                return ConfigError(f"{path}.{argument}: {name} takes no "
+                                   f"argument '{argument}'")
+    elif missing:
+        owner, function, arguments = missing.groups()
+        name = owner or function
+        needed = re.findall(r"'(\w+)'", arguments)
+        for path, node in typed_dicts(cfg):
+            if _type_name(
+                    node['type']) == name and not any(argument in node
+                                                      for argument in needed):
+                return ConfigError(f'{path or "<root>"}: {name} needs '
+                                   f'{arguments}')
+    return None
+
+
+@contextlib.contextmanager
+def constructor_errors(cfg: Any) -> Iterator[None]:
+    """Turn a constructor's ``TypeError`` caused by a key of ``cfg`` into a
+    :class:`ConfigError` naming the key (see
+    :func:`explain_constructor_error`); other errors pass unchanged."""
+    try:
+        yield
+    except TypeError as error:
+        explained = explain_constructor_error(error, cfg)
+        if explained is None:
+            raise
+        raise explained from error

@@ -4,15 +4,46 @@ import argparse
 import contextlib
 import os.path as osp
 import sys
-from typing import Iterator, Optional
+from typing import Iterator, NoReturn, Optional, Sequence
 
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from .config import ConfigError
+from .config import constructor_errors
 from .dist_utils import default_backend
+from .errors import InputError
+from .runner import FewShotRunner
+
+
+class CfgOptionsAction(DictAction):
+    """``--cfg-options key=value ...``: mmengine's ``DictAction`` that
+    refuses an item without ``=`` (or with an empty key) as a usage error
+    naming it."""
+
+    def __call__(self,
+                 parser: argparse.ArgumentParser,
+                 namespace: argparse.Namespace,
+                 values: Optional[Sequence[str]],
+                 option_string: Optional[str] = None) -> None:
+        for item in values or ():
+            key, equals, _ = item.partition('=')
+            if not equals or not key.strip():
+                parser.error(f'{option_string or "--cfg-options"}: {item!r} '
+                             'is not key=value')
+        super().__call__(parser, namespace, values, option_string)
+
+
+def add_cfg_options_arg(parser: argparse.ArgumentParser) -> None:
+    """Add ``--cfg-options`` (overrides of config keys) to ``parser``."""
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=CfgOptionsAction,
+        help='override settings of the config as key=value pairs; nested '
+        'keys are joined by dots, e.g. test_dataloader.dataset.num_episodes='
+        '100')
 
 
 def add_run_args(parser: argparse.ArgumentParser) -> None:
@@ -21,13 +52,7 @@ def add_run_args(parser: argparse.ArgumentParser) -> None:
         '--work-dir',
         help='directory for logs, checkpoints '
         'and results (default: ./work_dirs/<config name>)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config as key=value pairs; nested '
-        'keys are joined by dots, e.g. test_dataloader.dataset.num_episodes='
-        '100')
+    add_cfg_options_arg(parser)
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -64,36 +89,65 @@ def apply_run_args(cfg: Config, args: argparse.Namespace,
 
 
 def build_runner(cfg: Config) -> Runner:
-    """The runner of ``cfg`` (``runner_type`` when given)."""
-    if 'runner_type' in cfg:
-        return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+    """The runner of ``cfg``: ``runner_type`` when the config names one,
+    else a :class:`~mmfewshot.utils.runner.FewShotRunner` (atomic
+    checkpoints, honest and fast resume, one-line constructor errors).
+
+    Raises:
+        ConfigError: naming the config key when a constructor refuses an
+            argument the config gives (or lacks one it needs).
+    """
+    with constructor_errors(cfg):
+        if 'runner_type' in cfg:
+            return RUNNERS.build(cfg)
+        return FewShotRunner.from_cfg(cfg)
 
 
 def _is_registry_miss(error: KeyError) -> bool:
     return 'registry' in str(error)
 
 
+def user_message(error: BaseException) -> str:
+    """The message of a user error in one line.
+
+    An error raised in a dataloader worker reaches the main process as a
+    copy whose message is the worker's traceback; its last line holds the
+    original message.
+    """
+    message = str(error.args[0]) if error.args else str(error)
+    if 'Original Traceback' in message:
+        last = message.strip().splitlines()[-1]
+        name = type(error).__name__
+        for prefix in (f'{type(error).__module__}.{name}: ', f'{name}: '):
+            if last.startswith(prefix):
+                last = last[len(prefix):]
+                break
+        return last
+    lines = message.strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
 @contextlib.contextmanager
 def user_errors(tool: Optional[str] = None) -> Iterator[None]:
     """Report mistakes of the user as one line and exit with status 2.
 
-    Covers a bad config or override, a missing file (config, dataset,
-    checkpoint), an unknown ``type`` and a checkpoint that does not fit the
-    model. Anything else propagates with its traceback.
+    Covers every :class:`~mmfewshot.utils.errors.InputError` (a bad config
+    or override, data that cannot be used, a damaged or unfitting
+    checkpoint, also when raised in a dataloader worker), a missing file
+    and an unknown ``type``. The line reads ``<tool>: error: <message>``.
+    Anything else propagates with its traceback.
     """
     prefix = f'{tool}: ' if tool else ''
 
-    def fail(message: str) -> None:
+    def fail(message: str) -> NoReturn:
         print(f'{prefix}error: {message}', file=sys.stderr, flush=True)
         sys.exit(2)
 
     try:
         yield
-    except (ConfigError, FileNotFoundError) as error:
-        fail(str(error))
+    except (InputError, FileNotFoundError) as error:
+        fail(user_message(error))
     except KeyError as error:
         if not _is_registry_miss(error):
             raise
-        message = str(error.args[0]) if error.args else str(error)
-        fail(message.splitlines()[0])
+        fail(user_message(error))

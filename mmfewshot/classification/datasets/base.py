@@ -1,6 +1,6 @@
 """The dataset every few-shot classification dataset derives from."""
 import os.path as osp
-from typing import Dict, Iterable, List, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -10,6 +10,8 @@ from mmpretrain.datasets import BaseDataset
 from mmpretrain.evaluation import Accuracy
 
 from mmfewshot.classification.registry import DATASETS, TRANSFORMS
+from mmfewshot.utils.errors import (ConfigError, DataError,
+                                    raise_for_unreadable_image)
 from .utils import (build_in_scope, group_by_label, list_class_folders,
                     scan_images)
 
@@ -64,8 +66,8 @@ class BaseFewShotDataset(BaseDataset):
                  extensions: Sequence[str] = IMG_EXTENSIONS,
                  **kwargs) -> None:
         if not (data_prefix or ann_file or data_root):
-            raise ValueError(f'{type(self).__name__}: give `data_prefix` '
-                             '(or `ann_file`/`data_root`)')
+            raise ConfigError(f'{type(self).__name__}: give `data_prefix` '
+                              '(or `ann_file`/`data_root`)')
         self.extensions = tuple(ext.lower() for ext in extensions)
         transforms = [build_in_scope(TRANSFORMS, step) for step in pipeline]
         super().__init__(
@@ -104,8 +106,8 @@ class BaseFewShotDataset(BaseDataset):
                 continue
             parts = line.rsplit(' ', 1)
             if len(parts) != 2 or not parts[1].lstrip('-').isdigit():
-                raise ValueError(f'{ann_file}, line {line_number}: expected '
-                                 f'"<image path> <label>", got {line!r}')
+                raise DataError(f'{ann_file}, line {line_number}: expected '
+                                f'"<image path> <label>", got {line!r}')
             path = osp.join(self.img_prefix, parts[0].strip())
             if not osp.isfile(path):
                 raise FileNotFoundError(f'{ann_file}, line {line_number}: '
@@ -113,7 +115,7 @@ class BaseFewShotDataset(BaseDataset):
             data_list.append(dict(img_path=path, gt_label=int(parts[1])))
             line_numbers.append(line_number)
         if not data_list:
-            raise ValueError(f'{ann_file} lists no image')
+            raise DataError(f'{ann_file} lists no image')
         labels = [info['gt_label'] for info in data_list]
         if self.CLASSES is None:
             self._metainfo['classes'] = tuple(
@@ -121,7 +123,7 @@ class BaseFewShotDataset(BaseDataset):
         num_classes = len(self.CLASSES)
         for label, line_number in zip(labels, line_numbers):
             if not 0 <= label < num_classes:
-                raise ValueError(
+                raise DataError(
                     f'{ann_file}, line {line_number}: label {label} is '
                     f'outside [0, {num_classes - 1}] ({num_classes} classes)')
         return data_list
@@ -151,8 +153,8 @@ class BaseFewShotDataset(BaseDataset):
             {name
              for name in classes if classes.count(name) > 1})
         if duplicates:
-            raise ValueError(f'{owner}: classes {duplicates} are listed '
-                             'more than once')
+            raise ConfigError(f'{owner}: classes {duplicates} are listed '
+                              'more than once')
         label_of = {name: label for label, name in enumerate(classes)}
         data_list, found = [], set()
         for class_name, info, location in samples:
@@ -160,9 +162,9 @@ class BaseFewShotDataset(BaseDataset):
             if label is None:
                 if user_classes:
                     continue
-                raise ValueError(f'{owner}: {location}: class {class_name!r}'
-                                 ' is not one of the classes of this split; '
-                                 'pass `classes` to use other classes')
+                raise DataError(f'{owner}: {location}: class {class_name!r}'
+                                ' is not one of the classes of this split; '
+                                'pass `classes` to use other classes')
             info['gt_label'] = label
             data_list.append(info)
             found.add(class_name)
@@ -170,10 +172,25 @@ class BaseFewShotDataset(BaseDataset):
         if missing:
             shown = ', '.join(repr(name) for name in missing[:5])
             more = f' and {len(missing) - 5} more' if len(missing) > 5 else ''
-            raise ValueError(f'{owner}: no image of class {shown}{more} in '
-                             f'{source}')
+            raise DataError(f'{owner}: no image of class {shown}{more} in '
+                            f'{source}')
         self._metainfo['classes'] = classes
         return data_list
+
+    def prepare_data(self, idx: int) -> Any:
+        """Run the pipeline on record ``idx``.
+
+        Raises:
+            DataError: naming the image when the pipeline fails because the
+                image is missing, empty or not decodable.
+        """
+        data_info = self.get_data_info(idx)
+        img_path = data_info.get('img_path')
+        try:
+            return self.pipeline(data_info)
+        except Exception as error:
+            raise_for_unreadable_image(img_path, type(self).__name__, error)
+            raise
 
     # ------------------------------------------------------ label index
     def full_init(self) -> None:
@@ -206,7 +223,7 @@ class BaseFewShotDataset(BaseDataset):
         if outside.size:
             idx = int(outside[0])
             record = MMEngineBaseDataset.get_data_info(self, idx)
-            raise ValueError(
+            raise DataError(
                 f'{type(self).__name__}: sample {idx} '
                 f'({record.get("img_path", "in memory")}) has label '
                 f'{labels[idx]} outside [0, {num_classes - 1}]')

@@ -9,6 +9,7 @@ from torch.utils.data import DataLoader
 
 from mmfewshot.classification.registry import SCOPE
 from mmfewshot.utils import multi_pipeline_collate_fn
+from mmfewshot.utils.errors import ConfigError, ConfigKeyError
 from .meta_test import MetaTestDataset
 
 # What a meta-test section (``test_set``/``support``/``query``) may hold:
@@ -48,12 +49,12 @@ def build_dataloader(cfg: dict, seed: Optional[int] = None) -> DataLoader:
     """
     cfg = dict(cfg)
     if 'dataset' not in cfg:
-        raise KeyError('build_dataloader: the dataloader config has no '
-                       '`dataset`')
+        raise ConfigKeyError('build_dataloader: the dataloader config has no '
+                             '`dataset`')
     if cfg.pop('infinite', False):
         if 'sampler' in cfg:
-            raise ValueError('build_dataloader: give either `infinite=True` '
-                             'or a `sampler`, not both')
+            raise ConfigError('build_dataloader: give either `infinite=True` '
+                              'or a `sampler`, not both')
         _, world_size = get_dist_info()
         sampler_type = ('DistributedInfiniteSampler'
                         if world_size > 1 else 'InfiniteSampler')
@@ -70,7 +71,7 @@ def _loader_kwargs(meta_test_cfg: dict, section: str, batch_size: int) -> dict:
         if key in _LOADER_KEYS:
             kwargs[key] = value
         elif key not in _KEYS_READ_ELSEWHERE:
-            raise ValueError(
+            raise ConfigError(
                 f'meta_test_cfg.{section}.{key} is not a setting of the '
                 f'{section} dataloader; use one of {list(_LOADER_KEYS)} '
                 '(sampler, shuffle and collate_fn are fixed by the meta test)')
@@ -119,7 +120,7 @@ def build_meta_test_dataloaders(
     for section, kwargs in (('support', support_kwargs), ('query',
                                                           query_kwargs)):
         if kwargs.get('persistent_workers'):
-            raise ValueError(
+            raise ConfigError(
                 f'meta_test_cfg.{section}.persistent_workers must be False: '
                 'persistent workers would not see the task changing')
 

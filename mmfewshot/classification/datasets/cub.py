@@ -5,6 +5,7 @@ from typing import Dict, List, Optional, Sequence, Union
 import numpy as np
 
 from mmfewshot.classification.registry import DATASETS
+from mmfewshot.utils.errors import ConfigError, DataError
 from .base import BaseFewShotDataset, NamedSample
 from .utils import list_class_folders, parse_subsets, scan_images
 
@@ -40,8 +41,8 @@ def split_cub_classes(
         return dict(train=order[0::2], val=order[1::4], test=order[3::4])
     if class_split == 'contiguous':
         return dict(train=order[:100], val=order[100:150], test=order[150:])
-    raise ValueError(f"CUBDataset: unknown class_split {class_split!r}; use "
-                     "'interleaved' or 'contiguous'")
+    raise ConfigError(f"CUBDataset: unknown class_split {class_split!r}; use "
+                      "'interleaved' or 'contiguous'")
 
 
 @DATASETS.register_module()
@@ -103,8 +104,8 @@ class CUBDataset(BaseFewShotDataset):
                 f'{osp.join(self.img_prefix, "images")}')
         folders = list_class_folders(images_dir)
         if len(folders) != NUM_CUB_CLASSES:
-            raise ValueError(f'CUBDataset: {images_dir} has {len(folders)} '
-                             f'class folders, expected {NUM_CUB_CLASSES}')
+            raise DataError(f'CUBDataset: {images_dir} has {len(folders)} '
+                            f'class folders, expected {NUM_CUB_CLASSES}')
         splits = split_cub_classes(folders, self.class_split,
                                    self.classes_id_seed)
         split_classes = [

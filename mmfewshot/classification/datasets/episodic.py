@@ -7,6 +7,7 @@ from mmengine.dist import sync_random_seed
 from torch.utils.data import Dataset
 
 from mmfewshot.classification.registry import DATASETS
+from mmfewshot.utils.errors import ConfigError, DataError
 from .base import BaseFewShotDataset
 from .episode_sampler import EpisodeSampler
 from .utils import build_in_scope, group_by_label
@@ -32,12 +33,17 @@ def set_episode_label(item: Any, episode_label: int, ori_gt_label: int) -> Any:
     return item
 
 
-def check_count(owner: str, name: str, value: int, minimum: int) -> None:
-    """Raise a ValueError naming ``name`` unless ``value`` is an integer of
-    at least ``minimum``."""
-    if not isinstance(value, int) or value < minimum:
-        raise ValueError(f'{owner}: `{name}` must be an integer >= {minimum},'
-                         f' got {value!r}')
+def check_count(owner: str,
+                name: str,
+                value: int,
+                minimum: int,
+                reason: str = '') -> None:
+    """Raise a :class:`ConfigError` naming ``name`` unless ``value`` is an
+    integer of at least ``minimum`` (``reason`` is appended to it)."""
+    if not isinstance(value, int) or isinstance(value, bool) or \
+            value < minimum:
+        raise ConfigError(f'{owner}: `{name}` must be an integer >= '
+                          f'{minimum}{reason}, got {value!r}')
 
 
 def _class_names(dataset: Any, num_classes: int) -> List[str]:
@@ -73,7 +79,8 @@ class EpisodicDataset(Dataset):
         num_episodes: Number of episodes.
         num_ways: Classes per episode.
         num_shots: Support images per class.
-        num_queries: Query images per class.
+        num_queries: Query images per class (at least one: the training
+            loss is computed on the queries).
         episodes_seed: Seed of the episodes; ``None`` draws one (shared by
             all processes of a distributed run).
     """
@@ -89,7 +96,8 @@ class EpisodicDataset(Dataset):
         check_count(owner, 'num_episodes', num_episodes, 1)
         check_count(owner, 'num_ways', num_ways, 1)
         check_count(owner, 'num_shots', num_shots, 1)
-        check_count(owner, 'num_queries', num_queries, 0)
+        check_count(owner, 'num_queries', num_queries, 1,
+                    ' (the loss of an episode is computed on its queries)')
         self.dataset = build_in_scope(DATASETS, dataset)
         if hasattr(self.dataset, 'full_init'):
             self.dataset.full_init()
@@ -129,9 +137,9 @@ class EpisodicDataset(Dataset):
         owner = type(self).__name__
         dataset_name = type(self.dataset).__name__
         if self.num_ways > len(class_indices):
-            raise ValueError(f'{owner}: num_ways={self.num_ways} but '
-                             f'{dataset_name} has only {len(class_indices)} '
-                             'classes')
+            raise ConfigError(f'{owner}: num_ways={self.num_ways} but '
+                              f'{dataset_name} has only {len(class_indices)} '
+                              'classes')
         needed = self.num_shots + self.num_queries
         names = _class_names(self.dataset, len(class_indices))
         too_small = [(names[class_id], len(indices))
@@ -142,7 +150,7 @@ class EpisodicDataset(Dataset):
                                for name, count in too_small[:5])
             more = (f' and {len(too_small) - 5} more'
                     if len(too_small) > 5 else '')
-            raise ValueError(
+            raise DataError(
                 f'{owner}: an episode needs num_shots + num_queries = '
                 f'{needed} images per class, but class {listed}{more} of '
                 f'{dataset_name} has fewer')
@@ -180,7 +188,10 @@ class EpisodicDataset(Dataset):
         load = getattr(self.dataset, 'prepare_data', self.dataset.__getitem__)
         item = load(dataset_index)
         if item is None:
-            raise RuntimeError(
+            record = self.dataset.get_data_info(dataset_index) if hasattr(
+                self.dataset, 'get_data_info') else {}
+            raise DataError(
                 f'the pipeline of {type(self.dataset).__name__} returned None '
-                f'for sample {dataset_index}')
+                f'for sample {dataset_index} '
+                f'({record.get("img_path", "in memory")})')
         return item

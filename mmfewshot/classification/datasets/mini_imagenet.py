@@ -4,6 +4,7 @@ import os.path as osp
 from typing import Dict, List, Sequence, Union
 
 from mmfewshot.classification.registry import DATASETS
+from mmfewshot.utils.errors import DataError
 from .base import BaseFewShotDataset, NamedSample
 from .utils import parse_subsets
 
@@ -112,15 +113,15 @@ class MiniImageNetDataset(BaseFewShotDataset):
         with open(csv_path) as csv_file:
             lines = csv_file.read().splitlines()
         if not lines or lines[0].strip() != 'filename,label':
-            raise ValueError(f'{csv_path}, line 1: expected the header '
-                             '"filename,label"')
+            raise DataError(f'{csv_path}, line 1: expected the header '
+                            '"filename,label"')
         for line_number, line in enumerate(lines[1:], 2):
             if not line.strip():
                 continue
             fields = line.strip().split(',')
             if len(fields) != 2:
-                raise ValueError(f'{csv_path}, line {line_number}: expected '
-                                 f'"<filename>,<wnid>", got {line!r}')
+                raise DataError(f'{csv_path}, line {line_number}: expected '
+                                f'"<filename>,<wnid>", got {line!r}')
             yield line_number, fields[0], fields[1]
 
     def _image_path(self, filename: str, wnid: str, location: str,
@@ -140,8 +141,8 @@ class MiniImageNetDataset(BaseFewShotDataset):
         stem = osp.splitext(filename)[0]
         position = stem[len(wnid):]
         if not stem.startswith(wnid) or not position.isdigit():
-            raise ValueError(f'{location}: {filename!r} is not '
-                             f'"{wnid}<image number>.jpg"')
+            raise DataError(f'{location}: {filename!r} is not '
+                            f'"{wnid}<image number>.jpg"')
         files = class_files[wnid]
         if not 1 <= int(position) <= len(files):
             raise FileNotFoundError(
@@ -159,7 +160,7 @@ class MiniImageNetDataset(BaseFewShotDataset):
             stem = name[:-len(suffix)]
             number = stem[len(wnid) + 1:]
             if not stem.startswith(wnid + '_') or not number.isdigit():
-                raise ValueError(
+                raise DataError(
                     f'{osp.join(class_dir, name)}: expected the name '
                     f'"{wnid}_<number>{suffix}" of an ImageNet file')
             numbered.append((int(number), name))

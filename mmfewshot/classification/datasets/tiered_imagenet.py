@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Sequence, Tuple, Union
 import numpy as np
 
 from mmfewshot.classification.registry import DATASETS
+from mmfewshot.utils.errors import DataError
 from .base import BaseFewShotDataset, NamedSample
 from .utils import list_class_folders, parse_subsets, scan_images
 
@@ -42,7 +43,11 @@ def _load_pickle(path: str) -> Any:
     with open(path, 'rb') as pickle_file:
         # latin1 reads the Python 2 pickles of the release (numpy arrays
         # included) and is ignored by Python 3 pickles.
-        return pickle.load(pickle_file, encoding='latin1')
+        try:
+            return pickle.load(pickle_file, encoding='latin1')
+        except (pickle.UnpicklingError, EOFError, ValueError) as error:
+            raise DataError(f'TieredImageNetDataset: {path} is not a '
+                            f'readable pickle: {error!r}') from error
 
 
 def load_pickled_split(data_root: str,
@@ -62,16 +67,16 @@ def load_pickled_split(data_root: str,
     }
     for key in ('label_specific', 'label_specific_str'):
         if key not in label_info:
-            raise KeyError(f'{labels_path} has no key {key!r}; found '
-                           f'{sorted(label_info)}')
+            raise DataError(f'{labels_path} has no key {key!r}; found '
+                            f'{sorted(label_info)}')
     labels = np.asarray(label_info['label_specific'], dtype=np.int64)
     class_names = [_text(name) for name in label_info['label_specific_str']]
     if len(labels) != len(images):
-        raise ValueError(f'{labels_path} labels {len(labels)} images but '
-                         f'{images_path} holds {len(images)}')
+        raise DataError(f'{labels_path} labels {len(labels)} images but '
+                        f'{images_path} holds {len(images)}')
     outside = np.flatnonzero((labels < 0) | (labels >= len(class_names)))
     if outside.size:
-        raise ValueError(
+        raise DataError(
             f'{labels_path}: image {outside[0]} has label '
             f'{labels[outside[0]]}, outside the {len(class_names)} classes '
             'of label_specific_str')

@@ -7,6 +7,7 @@ from mmcv.transforms import BaseTransform
 from mmengine import fileio
 
 from mmfewshot.classification.registry import TRANSFORMS
+from mmfewshot.utils.errors import DataError
 
 
 @TRANSFORMS.register_module()
@@ -50,7 +51,7 @@ class LoadImageFromBytes(BaseTransform):
         img = mmcv.imfrombytes(
             data, flag=self.color_type, backend=self.imdecode_backend)
         if img is None:
-            raise ValueError(f'LoadImageFromBytes: cannot decode {origin}')
+            raise DataError(f'LoadImageFromBytes: cannot decode {origin}')
         if self.to_float32:
             img = img.astype(np.float32)
         results['img'] = img

@@ -7,6 +7,7 @@ import numpy as np
 from mmengine.registry import DefaultScope, Registry
 
 from mmfewshot.classification.registry import SCOPE
+from mmfewshot.utils.errors import ConfigError
 
 
 def build_in_scope(registry: Registry,
@@ -30,18 +31,18 @@ def parse_subsets(subset: Union[str, Sequence[str]], valid: Sequence[str],
     """Normalise ``subset`` (one split name or a list) to a list of names.
 
     Raises:
-        ValueError: naming the unknown or repeated split.
+        ConfigError: naming the unknown or repeated split.
     """
     subsets = [subset] if isinstance(subset, str) else list(subset)
     if not subsets:
-        raise ValueError(f'{owner}: `subset` is empty; use one or more of '
-                         f'{list(valid)}')
+        raise ConfigError(f'{owner}: `subset` is empty; use one or more of '
+                          f'{list(valid)}')
     for name in subsets:
         if name not in valid:
-            raise ValueError(f'{owner}: unknown subset {name!r}; valid '
-                             f'subsets are {list(valid)}')
+            raise ConfigError(f'{owner}: unknown subset {name!r}; valid '
+                              f'subsets are {list(valid)}')
     if len(set(subsets)) != len(subsets):
-        raise ValueError(f'{owner}: subset {subsets} names a split twice')
+        raise ConfigError(f'{owner}: subset {subsets} names a split twice')
     return subsets
 
 

@@ -10,6 +10,7 @@ from mmengine.utils import ProgressBar
 from torch.utils.data import DataLoader
 
 from mmfewshot.classification.registry import LOOPS
+from mmfewshot.utils.errors import ConfigError, ConfigTypeError
 from ..datasets import build_meta_test_dataloaders
 from ..models import BaseFewShotClassifier
 
@@ -63,7 +64,7 @@ class MetaTestLoop(BaseLoop):
         for attribute in ('episode_support_indices', 'episode_query_indices',
                           'support', 'query', 'set_task_id'):
             if not hasattr(self.dataset, attribute):
-                raise TypeError(
+                raise ConfigTypeError(
                     f'{type(self).__name__} needs a MetaTestDataset in its '
                     f'dataloader; got {type(self.dataset).__name__}')
         if evaluator is None:
@@ -80,8 +81,8 @@ class MetaTestLoop(BaseLoop):
             self.meta_test_cfg.get('tasks_per_batch', 100))
         self.seed = int(self.meta_test_cfg.get('seed', 0))
         if self.tasks_per_batch < 1:
-            raise ValueError('meta_test_cfg.tasks_per_batch must be >= 1, '
-                             f'got {self.tasks_per_batch}')
+            raise ConfigError('meta_test_cfg.tasks_per_batch must be >= 1, '
+                              f'got {self.tasks_per_batch}')
 
     # -- the loop -----------------------------------------------------------
     def run(self) -> Dict[str, float]:
@@ -107,7 +108,7 @@ class MetaTestLoop(BaseLoop):
             model = model.module
         model = copy.deepcopy(model)
         if self.fast_test and not model.supports_fast_test:
-            raise ValueError(
+            raise ConfigError(
                 f'{type(model).__name__} cannot answer tasks from cached '
                 'features: set meta_test_cfg.fast_test=False')
         model.before_meta_test(self.meta_test_cfg)

@@ -33,6 +33,8 @@ from mmengine.logging import print_log
 from mmengine.utils import is_abs, mkdir_or_exist
 
 from mmfewshot.detection.registry import TRANSFORMS
+from mmfewshot.utils.errors import (ConfigError, ConfigKeyError, DataError,
+                                    raise_for_unreadable_image)
 from .class_splits import get_novel_classes, get_split_classes
 from .utils import count_instances, valid_instances
 
@@ -128,15 +130,15 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
                  dataset_name: Optional[str] = None,
                  **kwargs) -> None:
         if kwargs.get('filter_cfg') is not None:
-            raise ValueError(
+            raise ConfigError(
                 f'{type(self).__name__} does not take `filter_cfg`; use '
                 '`filter_empty_gt` and `min_bbox_size`')
         if pipeline is not None and multi_pipelines is not None:
-            raise ValueError('give either `pipeline` or `multi_pipelines`, '
-                             'not both')
+            raise ConfigError('give either `pipeline` or `multi_pipelines`, '
+                              'not both')
         if save_dataset and not save_dataset_path:
-            raise ValueError('`save_dataset=True` needs `save_dataset_path`, '
-                             'the json file to write')
+            raise ConfigError('`save_dataset=True` needs `save_dataset_path`, '
+                              'the json file to write')
         metainfo = dict(kwargs.pop('metainfo', None) or {})
         if classes is None:
             classes = metainfo.get('classes')
@@ -177,7 +179,7 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
         novel_classes: Optional[Sequence[str]]
     ) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
         if classes is None:
-            raise ValueError(
+            raise ConfigError(
                 f'{type(self).__name__} needs `classes`: a split name '
                 f'({", ".join(sorted(self.SPLITS))}) or a list of names')
         if isinstance(classes, str):
@@ -188,13 +190,13 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
             default_novel = tuple()
         duplicates = [c for c, n in Counter(all_classes).items() if n > 1]
         if duplicates:
-            raise ValueError(f'`classes` names {duplicates} more than once')
+            raise ConfigError(f'`classes` names {duplicates} more than once')
         if novel_classes is None:
             return all_classes, default_novel
         unknown = [c for c in novel_classes if c not in all_classes]
         if unknown:
-            raise ValueError(f'`novel_classes` {unknown} are not in '
-                             f'`classes` {list(all_classes)}')
+            raise ConfigError(f'`novel_classes` {unknown} are not in '
+                              f'`classes` {list(all_classes)}')
         return all_classes, tuple(c for c in all_classes if c in novel_classes)
 
     @staticmethod
@@ -205,15 +207,15 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
         """``{class name: max instances}`` from the shot arguments."""
         if ann_shot_filter is not None:
             if num_novel_shots is not None or num_base_shots is not None:
-                raise ValueError(
+                raise ConfigError(
                     'give either `ann_shot_filter` or `num_novel_shots` / '
                     '`num_base_shots`, not both')
             unknown = [
                 c for c in ann_shot_filter if c not in metainfo['classes']
             ]
             if unknown:
-                raise ValueError(f'`ann_shot_filter` names classes {unknown} '
-                                 f'that are not in `classes`')
+                raise ConfigError(f'`ann_shot_filter` names classes {unknown} '
+                                  f'that are not in `classes`')
             shot_filter = dict(ann_shot_filter)
         else:
             shot_filter = {}
@@ -223,7 +225,7 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
                     continue
                 role_classes = metainfo[f'{role}_classes']
                 if not role_classes:
-                    raise ValueError(
+                    raise ConfigError(
                         f'`num_{role}_shots` is set but the dataset has no '
                         f'{role} classes; name a predefined split in '
                         '`classes`, set `novel_classes`, or use '
@@ -231,8 +233,8 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
                 shot_filter.update({c: num_shots for c in role_classes})
         for class_name, num_shots in shot_filter.items():
             if not isinstance(num_shots, int) or num_shots < 0:
-                raise ValueError(f'the shot cap of class {class_name!r} must '
-                                 f'be a non-negative int, got {num_shots!r}')
+                raise ConfigError(f'the shot cap of class {class_name!r} must '
+                                  f'be a non-negative int, got {num_shots!r}')
         return shot_filter
 
     def _expand_ann_cfg(self, ann_cfg: List[dict],
@@ -248,26 +250,26 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
     def _check_ann_cfg(self, ann_cfg: List[dict],
                        classes: Tuple[str, ...]) -> List[dict]:
         if not ann_cfg:
-            raise ValueError('`ann_cfg` is empty')
+            raise ConfigError('`ann_cfg` is empty')
         for index, entry in enumerate(ann_cfg):
             entry_type = entry.get('type')
             if entry_type not in self.ANN_CFG_TYPES:
-                raise ValueError(
+                raise ConfigError(
                     f'ann_cfg[{index}] has type {entry_type!r}; expected one '
                     f'of {list(self.ANN_CFG_TYPES)}')
             if entry_type == 'data_list':
                 if not isinstance(entry.get('data_list'), (list, tuple)):
-                    raise ValueError(
+                    raise ConfigError(
                         f'ann_cfg[{index}] of type data_list needs a list '
                         'under `data_list`')
                 continue
             if not entry.get('ann_file'):
-                raise ValueError(f'ann_cfg[{index}] has no `ann_file`')
+                raise ConfigError(f'ann_cfg[{index}] has no `ann_file`')
             unknown = [
                 c for c in entry.get('ann_classes') or [] if c not in classes
             ]
             if unknown:
-                raise ValueError(
+                raise ConfigError(
                     f'ann_cfg[{index}] ({entry["ann_file"]}): ann_classes '
                     f'{unknown} are not in the dataset classes '
                     f'{list(classes)}')
@@ -305,7 +307,7 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
             if entry['type'] == 'data_list':
                 data_list.extend(self._load_copied(entry['data_list']))
                 continue
-            ann_file = self._join_root(entry['ann_file'])
+            ann_file = self.join_root(entry['ann_file'])
             if not osp.isfile(ann_file):
                 raise FileNotFoundError(
                     f'annotation file {ann_file} of a {entry["type"]} entry '
@@ -315,7 +317,7 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
                     self._load_saved(ann_file, entry.get('ann_classes')))
                 continue
             for data_info in self.load_ann_file(ann_file,
-                                                self._entry_prefix(entry),
+                                                self.entry_prefix(entry),
                                                 entry.get('ann_classes')):
                 merged = by_img_path.get(data_info['img_path'])
                 if merged is None:
@@ -344,20 +346,22 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
             The items of the file in file order.
         """
 
-    def _join_root(self, path: str) -> str:
+    def join_root(self, path: str) -> str:
+        """``path`` joined with ``data_root`` when relative."""
         if self.data_root and not is_abs(path):
             return join_path(self.data_root, path)
         return path
 
-    def _entry_prefix(self, entry: dict) -> Optional[str]:
-        """The image prefix of an entry, falling back to ``data_prefix``."""
+    def entry_prefix(self, entry: dict) -> Optional[str]:
+        """The image prefix of an ``ann_cfg`` entry, falling back to
+        ``data_prefix``; None when neither sets one."""
         prefix = entry.get('img_prefix')
         if prefix is None:
             prefix = (entry.get('data_prefix') or {}).get(self.PREFIX_KEY)
         if prefix is None:
             # BaseDataset has already joined data_prefix with data_root.
             return self.data_prefix.get(self.PREFIX_KEY)
-        return self._join_root(prefix)
+        return self.join_root(prefix)
 
     def make_instances(self, raw_boxes: Sequence[RawBox],
                        ann_classes: Optional[Sequence[str]], width: float,
@@ -419,8 +423,8 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
             saved = json.load(f)
         if not isinstance(saved, dict) or not {'metainfo', 'data_list'
                                                } <= set(saved):
-            raise ValueError(f'{ann_file} is not a saved dataset: expected a '
-                             'json dict with `metainfo` and `data_list`')
+            raise DataError(f'{ann_file} is not a saved dataset: expected a '
+                            'json dict with `metainfo` and `data_list`')
         saved_classes = saved['metainfo']['classes']
         cat2label = {c: i for i, c in enumerate(self._metainfo['classes'])}
         data_list = []
@@ -445,7 +449,7 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
             data_info.pop('sample_idx', None)
             for instance in data_info['instances']:
                 if not 0 <= instance['bbox_label'] < num_classes:
-                    raise ValueError(
+                    raise DataError(
                         f'copied item {index} ({data_info["img_path"]}) has '
                         f'label {instance["bbox_label"]}, outside the '
                         f'{num_classes} dataset classes')
@@ -554,19 +558,30 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
         Returns:
             The pipeline's output, e.g. ``dict(inputs=..., data_samples=...)``
             for mmdet's ``PackDetInputs``.
+
+        Raises:
+            DataError: naming the image when the pipeline fails because the
+                image is missing, empty or not decodable.
         """
         data_info = self.get_data_info(idx)
         if pipeline_key is None:
             if self.multi_pipelines:
-                raise ValueError(f'{self.dataset_name} has named pipelines '
-                                 f'{sorted(self.multi_pipelines)}: call '
-                                 'prepare_data(idx, pipeline_key)')
-            return self.pipeline(data_info)
-        if pipeline_key not in self.multi_pipelines:
-            raise KeyError(f'{self.dataset_name} has no pipeline '
-                           f'{pipeline_key!r}; its named pipelines are '
-                           f'{sorted(self.multi_pipelines)}')
-        return self.multi_pipelines[pipeline_key](data_info)
+                raise ConfigError(f'{self.dataset_name} has named pipelines '
+                                  f'{sorted(self.multi_pipelines)}: call '
+                                  'prepare_data(idx, pipeline_key)')
+            pipeline = self.pipeline
+        elif pipeline_key not in self.multi_pipelines:
+            raise ConfigKeyError(f'{self.dataset_name} has no pipeline '
+                                 f'{pipeline_key!r}; its named pipelines are '
+                                 f'{sorted(self.multi_pipelines)}')
+        else:
+            pipeline = self.multi_pipelines[pipeline_key]
+        img_path = data_info.get('img_path')
+        try:
+            return pipeline(data_info)
+        except Exception as error:
+            raise_for_unreadable_image(img_path, self.dataset_name, error)
+            raise
 
 
 def build_pipeline(transforms: Transforms) -> Compose:
@@ -593,22 +608,22 @@ def _parse_benchmark_entry(entry: dict, index: int,
     its split number (None when the setting names none) and shots."""
     method = entry.get('method')
     if method not in BENCHMARK_METHODS:
-        raise ValueError(f'ann_cfg[{index}] has method {method!r}; expected '
-                         f'one of {list(BENCHMARK_METHODS)}')
+        raise ConfigError(f'ann_cfg[{index}] has method {method!r}; expected '
+                          f'one of {list(BENCHMARK_METHODS)}')
     setting = str(entry.get('setting'))
     match = _SETTING_PATTERN.match(setting)
     if match is None or (match.group(1) and not with_split):
         example = "'SPLIT1_1SHOT' or '1SHOT'" if with_split else "'10SHOT'"
-        raise ValueError(f'ann_cfg[{index}] has setting {setting!r}; '
-                         f'expected a setting like {example}')
+        raise ConfigError(f'ann_cfg[{index}] has setting {setting!r}; '
+                          f'expected a setting like {example}')
     seed = entry.get('seed')
     if seed is not None and (not isinstance(seed, int) or seed < 0):
-        raise ValueError(f'ann_cfg[{index}] has seed {seed!r}; expected '
-                         'None or a non-negative int')
+        raise ConfigError(f'ann_cfg[{index}] has seed {seed!r}; expected '
+                          'None or a non-negative int')
     num_shots = int(match.group(2))
     if num_shots < 1:
-        raise ValueError(f'ann_cfg[{index}] has setting {setting!r} with '
-                         'fewer than one shot')
+        raise ConfigError(f'ann_cfg[{index}] has setting {setting!r} with '
+                          'fewer than one shot')
     return (int(match.group(1)) if match.group(1) else None), num_shots
 
 
@@ -651,16 +666,16 @@ def expand_benchmark_ann_cfg(
         if split is not None:
             split_classes = splits.get(f'ALL_CLASSES_SPLIT{split}')
             if split_classes is None:
-                raise ValueError(f'ann_cfg[{index}] names split {split}, '
-                                 'which is not a predefined split')
+                raise ConfigError(f'ann_cfg[{index}] names split {split}, '
+                                  'which is not a predefined split')
             if class_split_name and not class_split_name.endswith(
                     f'_SPLIT{split}'):
-                raise ValueError(
+                raise ConfigError(
                     f'ann_cfg[{index}] setting {entry["setting"]!r} does not '
                     f'match classes {class_split_name!r}')
             outside = [c for c in classes if c not in split_classes]
             if outside:
-                raise ValueError(
+                raise ConfigError(
                     f'ann_cfg[{index}] setting {entry["setting"]!r}: classes '
                     f'{outside} are not in ALL_CLASSES_SPLIT{split}')
         seed = entry.get('seed')
@@ -694,7 +709,7 @@ def copy_ann_cfg(ann_cfg: List[dict]) -> List[dict]:
             continue
         keys = [k for k in ('data_list', 'data_infos') if k in entry]
         if len(keys) != 1:
-            raise ValueError(
+            raise ConfigError(
                 f'ann_cfg[{index}] of a copy dataset needs exactly one of '
                 f'`data_list` or `data_infos`, got keys {sorted(entry)}')
         entries.append(dict(type='data_list', data_list=entry[keys[0]]))

@@ -12,6 +12,8 @@ canonical COCO order (the order of mmdet's ``CocoDataset``), and
 """
 from typing import Dict, Optional, Tuple
 
+from mmfewshot.utils.errors import ConfigKeyError
+
 ClassNames = Tuple[str, ...]
 
 BASE_CLASSES_SPLIT1: ClassNames = ('aeroplane', 'bicycle', 'boat', 'bottle',
@@ -108,11 +110,12 @@ def get_split_classes(name: str, dataset: Optional[str] = None) -> ClassNames:
     elif dataset in _SPLITS_BY_DATASET:
         splits = _SPLITS_BY_DATASET[dataset]
     else:
-        raise KeyError(f'unknown dataset {dataset!r} for class splits, '
-                       f'expected one of {sorted(_SPLITS_BY_DATASET)}')
+        raise ConfigKeyError(f'unknown dataset {dataset!r} for class splits, '
+                             f'expected one of {sorted(_SPLITS_BY_DATASET)}')
     if name not in splits:
-        raise KeyError(f'unknown class split {name!r}; valid split names '
-                       f'are {sorted(splits)}')
+        raise ConfigKeyError(
+            f'unknown class split {name!r}; valid split names '
+            f'are {sorted(splits)}')
     return splits[name]
 
 

@@ -5,8 +5,30 @@ from collections import defaultdict
 from typing import Dict, List, Optional, Sequence
 
 from mmfewshot.detection.registry import DATASETS
+from mmfewshot.utils.errors import DataError
 from .base import BaseFewShotDataset, copy_ann_cfg, expand_benchmark_ann_cfg
 from .class_splits import COCO_CATEGORY_IDS, COCO_SPLIT
+
+
+def read_coco_json(ann_file: str) -> dict:
+    """A COCO instances json, checked for ``images`` and ``annotations``.
+
+    Raises:
+        DataError: naming the file when it is not json or lacks those keys.
+    """
+    try:
+        with open(ann_file) as f:
+            coco = json.load(f)
+    except json.JSONDecodeError as error:
+        raise DataError(f'{ann_file} is not valid json: {error}') from error
+    missing = [
+        k for k in ('images', 'annotations')
+        if not isinstance(coco, dict) or k not in coco
+    ]
+    if missing:
+        raise DataError(f'{ann_file} is not a COCO instances file: it '
+                        f'has no {missing}')
+    return coco
 
 
 @DATASETS.register_module()
@@ -39,6 +61,11 @@ class FewShotCocoDataset(BaseFewShotDataset):
     SPLIT_DATASET = 'coco'
     PREFIX_KEY = 'img'
 
+    def image_folder(self, img_prefix: Optional[str]) -> str:
+        """The folder ``file_name`` is relative to: ``img_prefix`` (an
+        entry's prefix, see :meth:`entry_prefix`), else ``data_root``."""
+        return img_prefix if img_prefix is not None else (self.data_root or '')
+
     def load_ann_file(self, ann_file: str, img_prefix: Optional[str],
                       ann_classes: Optional[Sequence[str]]) -> List[dict]:
         """Read a COCO instances json.
@@ -51,30 +78,39 @@ class FewShotCocoDataset(BaseFewShotDataset):
         Returns:
             One item per entry of ``images``, in file order.
         """
-        with open(ann_file) as f:
-            coco = json.load(f)
-        missing = [k for k in ('images', 'annotations') if k not in coco]
-        if missing:
-            raise ValueError(f'{ann_file} is not a COCO instances file: it '
-                             f'has no {missing}')
+        coco = read_coco_json(ann_file)
         if 'categories' in coco:
             cat_names = {cat['id']: cat['name'] for cat in coco['categories']}
         else:
             cat_names = {i: name for name, i in COCO_CATEGORY_IDS.items()}
         anns_by_img: Dict[int, list] = defaultdict(list)
         for ann in coco['annotations']:
-            if ann['category_id'] not in cat_names:
-                raise ValueError(
+            if ann.get('category_id') not in cat_names:
+                raise DataError(
                     f'{ann_file}: annotation {ann.get("id")} has '
-                    f'category_id {ann["category_id"]}, which is not in '
+                    f'category_id {ann.get("category_id")}, which is not in '
                     'its categories')
+            if len(ann.get('bbox') or ()) != 4:
+                raise DataError(f'{ann_file}: annotation {ann.get("id")} '
+                                'needs a bbox [x, y, width, height]')
             if not ann.get('ignore', False):
                 anns_by_img[ann['image_id']].append(ann)
-        prefix = img_prefix if img_prefix is not None else (self.data_root
-                                                            or '')
+        prefix = self.image_folder(img_prefix)
         data_list = []
         skipped: List[str] = []
         for img in coco['images']:
+            missing = [
+                key for key in ('id', 'file_name', 'width', 'height')
+                if key not in img
+            ]
+            if missing:
+                raise DataError(f'{ann_file}: image entry {img} has no '
+                                f'{missing}')
+            img_path = osp.join(prefix, img['file_name'])
+            if not osp.isfile(img_path):
+                raise FileNotFoundError(
+                    f'{ann_file}: image {img_path} (image id {img["id"]}) '
+                    'does not exist')
             raw_boxes = [(cat_names[ann['category_id']], [
                 ann['bbox'][0], ann['bbox'][1],
                 ann['bbox'][0] + ann['bbox'][2],
@@ -83,7 +119,7 @@ class FewShotCocoDataset(BaseFewShotDataset):
                          for ann in anns_by_img[img['id']]]
             data_list.append(
                 dict(
-                    img_path=osp.join(prefix, img['file_name']),
+                    img_path=img_path,
                     img_id=img['id'],
                     height=img['height'],
                     width=img['width'],

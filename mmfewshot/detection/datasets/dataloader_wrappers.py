@@ -23,6 +23,7 @@ from mmengine.runner import Runner
 from torch.utils.data import DataLoader, Dataset
 
 from mmfewshot.detection.registry import DATA_SAMPLERS, DATASETS
+from mmfewshot.utils.errors import ConfigError, ConfigKeyError, ConfigTypeError
 from .dataset_wrappers import NWayKShotDataset, TwoBranchDataset
 
 
@@ -40,6 +41,7 @@ def collate_support_batches(batch: Sequence[List[Any]]) -> Dict[str, list]:
 
 
 _EXHAUSTED = object()
+
 
 class _PairedDataloader:
     """Iterates a leading dataloader and adds a batch of a second one.
@@ -91,11 +93,12 @@ class NWayKShotDataloader(_PairedDataloader):
                  support_data_loader: DataLoader) -> None:
         super().__init__(query_data_loader)
         if not hasattr(support_data_loader.dataset, 'shuffle_support'):
-            raise TypeError('support_data_loader must load a support-mode '
-                            'NWayKShotDataset, got a '
-                            f'{type(support_data_loader.dataset).__name__}')
+            raise ConfigTypeError(
+                'support_data_loader must load a support-mode '
+                'NWayKShotDataset, got a '
+                f'{type(support_data_loader.dataset).__name__}')
         if getattr(support_data_loader, 'persistent_workers', False):
-            raise ValueError(
+            raise ConfigError(
                 'the support dataloader must not use persistent_workers: '
                 'its workers would keep the support batches of the first '
                 'pass')
@@ -160,8 +163,9 @@ def _build_wrapper(dataset: Union[dict, Dataset], wrapper: type) -> Dataset:
     if isinstance(dataset, dict):
         dataset = DATASETS.build(dataset)
     if not isinstance(dataset, wrapper):
-        raise TypeError(f'the dataloader config needs a {wrapper.__name__} '
-                        f'dataset, got a {type(dataset).__name__}')
+        raise ConfigTypeError(
+            f'the dataloader config needs a {wrapper.__name__} '
+            f'dataset, got a {type(dataset).__name__}')
     return dataset
 
 
@@ -174,8 +178,9 @@ def _build_loader(cfg: dict, dataset: Dataset, seed: Optional[int],
     """
     cfg = dict(cfg, dataset=dataset)
     if 'sampler' not in cfg:
-        raise KeyError(f'{name} needs a sampler, e.g. '
-                       "sampler=dict(type='DefaultSampler', shuffle=True)")
+        raise ConfigKeyError(
+            f'{name} needs a sampler, e.g. '
+            "sampler=dict(type='DefaultSampler', shuffle=True)")
     if isinstance(cfg['sampler'], dict):
         cfg['sampler'] = DATA_SAMPLERS.build(
             cfg['sampler'], default_args=dict(dataset=dataset, seed=seed))
@@ -195,7 +200,7 @@ def _build_leading_loader(cfg: dict, second_key: str, second_defaults: dict,
     second_cfg = dict(second_defaults)
     second_cfg.update(cfg.pop(second_key, None) or {})
     if 'dataset' not in cfg:
-        raise KeyError('the dataloader config has no `dataset`')
+        raise ConfigKeyError('the dataloader config has no `dataset`')
     dataset = _build_wrapper(cfg.pop('dataset'), wrapper)
     return _build_loader(cfg, dataset, seed, 'train_dataloader'), second_cfg
 
@@ -258,8 +263,8 @@ def build_nway_kshot_dataloader(cfg: dict,
             sampler=dict(type='DefaultSampler', shuffle=False),
             collate_fn=collate_support_batches), NWayKShotDataset, seed)
     if support_cfg.get('persistent_workers'):
-        raise ValueError('support_dataloader.persistent_workers must be '
-                         'False: the support batches change every pass')
+        raise ConfigError('support_dataloader.persistent_workers must be '
+                          'False: the support batches change every pass')
     support_cfg['persistent_workers'] = False
     support_dataset = copy.copy(query_loader.dataset)
     support_dataset.convert_query_to_support(
@@ -340,7 +345,7 @@ def build_fewshot_dataloader(
         return cfg
     cfg = copy.deepcopy(dict(cfg))
     if 'dataset' not in cfg:
-        raise KeyError('the dataloader config has no `dataset`')
+        raise ConfigKeyError('the dataloader config has no `dataset`')
     if isinstance(cfg['dataset'], dict):
         cfg['dataset'] = DATASETS.build(cfg['dataset'])
     if isinstance(cfg['dataset'], NWayKShotDataset):

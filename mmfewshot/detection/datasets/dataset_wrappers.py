@@ -30,6 +30,7 @@ import numpy as np
 from torch.utils.data import Dataset
 
 from mmfewshot.detection.registry import DATASETS
+from mmfewshot.utils.errors import ConfigError, ConfigKeyError
 from .utils import valid_instances
 
 DatasetLike = Union[dict, Dataset]
@@ -54,7 +55,7 @@ def _build_pair(owner: str, dataset: DatasetLike, other: Optional[DatasetLike],
         return dataset, _build_dataset(other)
     if not getattr(dataset, 'multi_pipelines', None):
         first, second = roles
-        raise ValueError(
+        raise ConfigError(
             f'{owner} without {second}_dataset needs a {first}_dataset '
             f'built with multi_pipelines=dict({first}=[...], '
             f'{second}=[...])')
@@ -72,8 +73,9 @@ def _named_pipeline(dataset: Dataset, pipeline_key: str) -> Callable:
     if not pipelines:
         return dataset.pipeline
     if pipeline_key not in pipelines:
-        raise KeyError(f'{_dataset_name(dataset)} has named pipelines '
-                       f'{sorted(pipelines)} but no {pipeline_key!r} pipeline')
+        raise ConfigKeyError(
+            f'{_dataset_name(dataset)} has named pipelines '
+            f'{sorted(pipelines)} but no {pipeline_key!r} pipeline')
     return pipelines[pipeline_key]
 
 
@@ -135,7 +137,7 @@ class _InstancePool:
             for label in self.labels if count(label) < num_shots
         ]
         if short:
-            raise ValueError(
+            raise ConfigError(
                 f'{owner}: num_support_shots={num_shots} but classes '
                 f'{", ".join(short)} of {_dataset_name(self.dataset)} have '
                 'fewer support instances')
@@ -159,13 +161,13 @@ def _query_output(dataset: Dataset, idx: int, pipeline_key: str) -> Any:
 def _check_positive(owner: str, **values: Optional[int]) -> None:
     for name, value in values.items():
         if value is not None and (not isinstance(value, int) or value < 1):
-            raise ValueError(f'{owner}: {name} must be a positive int, got '
-                             f'{value!r}')
+            raise ConfigError(f'{owner}: {name} must be a positive int, got '
+                              f'{value!r}')
 
 
 def _check_num_ways(owner: str, num_ways: int, pool: _InstancePool) -> None:
     if num_ways > len(pool.labels):
-        raise ValueError(
+        raise ConfigError(
             f'{owner}: num_support_ways={num_ways} but only '
             f'{len(pool.labels)} classes have support instances in '
             f'{_dataset_name(pool.dataset)}: '
@@ -248,7 +250,7 @@ class QueryAwareDataset(Dataset):
             if labels:
                 self.query_items.append((idx, labels))
         if not self.query_items:
-            raise ValueError(
+            raise ConfigError(
                 f'{owner}: no image of {_dataset_name(self.query_dataset)} '
                 'has an instance of a class with support instances')
 
@@ -514,9 +516,9 @@ class TwoBranchDataset(Dataset):
         self.auxiliary_pool = _InstancePool(self.auxiliary_dataset,
                                             'auxiliary')
         if not self.auxiliary_pool.labels:
-            raise ValueError(f'{owner}: '
-                             f'{_dataset_name(self.auxiliary_dataset)} has '
-                             'no target instance for the auxiliary branch')
+            raise ConfigError(f'{owner}: '
+                              f'{_dataset_name(self.auxiliary_dataset)} has '
+                              'no target instance for the auxiliary branch')
         self.auxiliary_refs: List[InstanceRef] = []
         max_count = max(
             self.auxiliary_pool.count(label)

@@ -15,6 +15,7 @@ from mmcv.transforms import BaseTransform
 from mmdet.structures.bbox import BaseBoxes
 
 from mmfewshot.detection.registry import TRANSFORMS
+from mmfewshot.utils.errors import ConfigError, ConfigKeyError, DataError
 
 
 def _image_name(results: Dict[str, Any]) -> str:
@@ -32,7 +33,7 @@ def _instance_box(results: Dict[str, Any], transform: str) -> np.ndarray:
     image = _image_name(results)
     for key in ('img', 'gt_bboxes'):
         if key not in results:
-            raise KeyError(
+            raise ConfigKeyError(
                 f'{transform} needs results[{key!r}] (load the image and '
                 f'its annotations first), missing for image {image}')
     boxes = results['gt_bboxes']
@@ -40,7 +41,7 @@ def _instance_box(results: Dict[str, Any], transform: str) -> np.ndarray:
         boxes = boxes.tensor
     boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 4)
     if boxes.shape[0] != 1:
-        raise ValueError(
+        raise ConfigError(
             f'{transform} expects exactly one instance per image (build the '
             f'support dataset with instance_wise=True), got {boxes.shape[0]} '
             f'boxes in image {image}')
@@ -49,7 +50,7 @@ def _instance_box(results: Dict[str, Any], transform: str) -> np.ndarray:
     box[0::2] = box[0::2].clip(0, width)
     box[1::2] = box[1::2].clip(0, height)
     if box[2] <= box[0] or box[3] <= box[1]:
-        raise ValueError(
+        raise DataError(
             f'{transform}: the instance box {boxes[0].tolist()} of image '
             f'{image} has zero area inside the {width}x{height} image')
     return box
@@ -118,7 +119,7 @@ def _context_region(box: np.ndarray, margin_x: float, margin_y: float,
 
 def _check_size(name: str, size: Tuple[int, int]) -> Tuple[int, int]:
     if len(size) != 2 or min(size) <= 0:
-        raise ValueError(
+        raise ConfigError(
             f'{name} must be two positive integers (width, height), '
             f'got {size}')
     return int(size[0]), int(size[1])
@@ -143,7 +144,7 @@ class CropInstance(BaseTransform):
 
     def __init__(self, context_ratio: float = 0.0) -> None:
         if context_ratio < 0:
-            raise ValueError(
+            raise ConfigError(
                 f'context_ratio must be >= 0, got {context_ratio}')
         self.context_ratio = context_ratio
 
@@ -195,8 +196,8 @@ class CropResizeInstance(BaseTransform):
                  pad_val: float = 0,
                  interpolation: str = 'bilinear') -> None:
         if num_context_pixels < 0:
-            raise ValueError(f'num_context_pixels must be >= 0, got '
-                             f'{num_context_pixels}')
+            raise ConfigError(f'num_context_pixels must be >= 0, got '
+                              f'{num_context_pixels}')
         self.num_context_pixels = num_context_pixels
         self.target_size = _check_size('target_size', target_size)
         self.pad_val = pad_val

@@ -7,29 +7,42 @@ from mmengine.utils import is_abs
 from PIL import Image
 
 from mmfewshot.detection.registry import DATASETS
+from mmfewshot.utils.errors import ConfigError, DataError
 from .base import (BaseFewShotDataset, RawBox, copy_ann_cfg,
                    expand_benchmark_ann_cfg)
 from .class_splits import VOC_SPLIT
 
 _IMG_DIR = 'JPEGImages/'
+_ANN_DIR = 'Annotations/'
+_IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.JPG', '.JPEG', '.PNG')
 
 
 @DATASETS.register_module()
 class FewShotVOCDataset(BaseFewShotDataset):
     """PASCAL VOC for few-shot detection (any dataset in the VOC layout).
 
-    An ``ann_file`` is a list file with one image per line, either an image
-    id (``ImageSets/Main/trainval.txt`` of a VOC subset) or an image path
-    that contains ``JPEGImages/`` (the TFA split files,
-    ``datasets/VOC2007/JPEGImages/000001.jpg``). For an id, the image is
-    ``<subset>/JPEGImages/<id>.jpg`` and its boxes are in
-    ``<subset>/Annotations/<id>.xml``, where ``<subset>`` (the folder holding
-    ``Annotations/`` and ``JPEGImages/``) is the entry's ``img_prefix`` (or
-    ``data_prefix=dict(sub_data_root=...)``), else the dataset's
-    ``data_prefix['sub_data_root']``, else the folder above the list file's
-    ``ImageSets/``. For a path, ``<subset>`` is the part before
-    ``JPEGImages/`` relative to ``data_root``, with a leading ``datasets/``
-    (the TFA files' prefix) removed.
+    An ``ann_file`` is a list file with one image per line, in one of three
+    forms:
+
+    - an image id (``ImageSets/Main/trainval.txt`` of a VOC subset): the
+      boxes are in ``<subset>/Annotations/<id>.xml`` and the image is
+      ``<subset>/JPEGImages/<filename>``, ``<filename>`` being what the XML
+      names (``.jpg``, ``.png``, ``.JPG``, sub-folders: the file as it is);
+      ``<subset>`` (the folder holding ``Annotations/`` and ``JPEGImages/``)
+      is the entry's ``img_prefix`` (or
+      ``data_prefix=dict(sub_data_root=...)``), else the dataset's
+      ``data_prefix['sub_data_root']``, else the folder above the list
+      file's ``ImageSets/``;
+    - an image path containing ``JPEGImages/`` (the TFA split files,
+      ``datasets/VOC2007/JPEGImages/000001.jpg``): that image, with the
+      boxes of ``Annotations/<path after JPEGImages/ without extension>.xml``;
+    - an annotation path containing ``Annotations/`` and ending in ``.xml``:
+      that XML, with the image its ``<filename>`` names.
+
+    For a path, ``<subset>`` is the part before ``JPEGImages/`` (or
+    ``Annotations/``) relative to ``data_root``, with a leading
+    ``datasets/`` (the TFA files' prefix) removed. A missing annotation or
+    image file is an error naming the list file's line and the file.
 
     Example::
 
@@ -63,6 +76,11 @@ class FewShotVOCDataset(BaseFewShotDataset):
                       ann_classes: Optional[Sequence[str]]) -> List[dict]:
         """Read a VOC list file and the XML files of its images.
 
+        A line is an image id, an image path containing ``JPEGImages/`` or
+        an annotation path containing ``Annotations/`` (see the class
+        docstring). The image of an id or annotation line is the file that
+        the XML's ``<filename>`` names in ``JPEGImages/``.
+
         Args:
             ann_file: The list file.
             img_prefix: The VOC subset folder for image-id lines, or None to
@@ -71,25 +89,42 @@ class FewShotVOCDataset(BaseFewShotDataset):
 
         Returns:
             One item per line, in file order.
+
+        Raises:
+            FileNotFoundError: naming the line and the annotation or image
+                file it leads to when that file does not exist.
+            DataError: naming the XML file when it cannot be parsed.
         """
         with open(ann_file) as f:
             lines = [line.strip() for line in f if line.strip()]
         data_list = []
         skipped: List[str] = []
         for line_number, line in enumerate(lines, 1):
-            if _IMG_DIR in line:
-                subset, file_name = self._split_image_path(line)
+            where = f'{ann_file}, line {line_number} ({line})'
+            file_name = None
+            if _ANN_DIR in line and line.endswith('.xml'):
+                subset, xml_name = self._split_path(line, _ANN_DIR)
+                img_id = osp.splitext(xml_name)[0]
+            elif _IMG_DIR in line:
+                subset, file_name = self._split_path(line, _IMG_DIR)
+                img_id = osp.splitext(file_name)[0]
             else:
                 subset = img_prefix or self._infer_subset(ann_file)
-                file_name = f'{line}.jpg'
-            img_id = osp.splitext(file_name)[0]
+                img_id = line
             xml_path = osp.join(subset, 'Annotations', f'{img_id}.xml')
             if not osp.isfile(xml_path):
                 raise FileNotFoundError(
-                    f'{ann_file}, line {line_number} ({line}): annotation '
-                    f'file {xml_path} does not exist')
+                    f'{where}: annotation file {xml_path} does not exist')
+            root = _read_xml(xml_path)
+            if file_name is None:
+                file_name = _image_file_name(root, subset, img_id)
             img_path = osp.join(subset, 'JPEGImages', file_name)
-            width, height, raw_boxes = self._parse_xml(xml_path, img_path)
+            if not osp.isfile(img_path):
+                raise FileNotFoundError(
+                    f'{where}: image {img_path} does not exist (the image '
+                    f'of {xml_path})')
+            width, height, raw_boxes = self._parse_xml(root, xml_path,
+                                                       img_path)
             data_list.append(
                 dict(
                     img_path=img_path,
@@ -102,49 +137,99 @@ class FewShotVOCDataset(BaseFewShotDataset):
         self.warn_skipped(ann_file, skipped)
         return data_list
 
-    def _split_image_path(self, line: str) -> Tuple[str, str]:
-        head, _, file_name = line.rpartition(_IMG_DIR)
+    def _split_path(self, line: str, folder: str) -> Tuple[str, str]:
+        """``(subset, name inside folder)`` of a path containing
+        ``folder`` (``JPEGImages/`` or ``Annotations/``)."""
+        head, _, name = line.rpartition(folder)
         if is_abs(head):
-            return head.rstrip('/'), file_name
+            return head.rstrip('/'), name
         parts = [part for part in head.split('/') if part]
         if len(parts) > 1 and parts[0] == 'datasets':
             parts = parts[1:]
         if not parts:
-            return self.data_root or '', file_name
-        return self._join_root(osp.join(*parts)), file_name
+            return self.data_root or '', name
+        return self.join_root(osp.join(*parts)), name
 
     @staticmethod
     def _infer_subset(ann_file: str) -> str:
         parts = osp.normpath(ann_file).split(osp.sep)
         if 'ImageSets' not in parts[:-1]:
-            raise ValueError(
+            raise ConfigError(
                 f'cannot tell which folder holds Annotations/ and '
                 f'JPEGImages/ for {ann_file} (it is not under ImageSets/): '
                 'set `img_prefix` in its ann_cfg entry')
         last = len(parts) - 1 - parts[::-1].index('ImageSets')
         return osp.sep.join(parts[:last])
 
-    def _parse_xml(self, xml_path: str,
+    def _parse_xml(self, root: ET.Element, xml_path: str,
                    img_path: str) -> Tuple[int, int, List[RawBox]]:
-        root = ET.parse(xml_path).getroot()
         size = root.find('size')
-        width = int(size.find('width').text) if size is not None else 0
-        height = int(size.find('height').text) if size is not None else 0
+        width = height = 0
+        if size is not None:
+            width = _xml_number(size, 'width', xml_path, int)
+            height = _xml_number(size, 'height', xml_path, int)
         if width <= 0 or height <= 0:
-            with Image.open(img_path) as img:
-                width, height = img.size
+            try:
+                with Image.open(img_path) as img:
+                    width, height = img.size
+            except OSError as error:
+                raise DataError(
+                    f'{xml_path} gives no image size and its image '
+                    f'{img_path} cannot be read: {error}') from error
         raw_boxes = []
-        for obj in root.findall('object'):
-            difficult = obj.find('difficult')
-            is_difficult = difficult is not None and bool(int(difficult.text))
+        for index, obj in enumerate(root.findall('object')):
+            where = f'{xml_path}, object {index}'
+            name = obj.find('name')
             box = obj.find('bndbox')
+            if name is None or not (name.text or '').strip() or box is None:
+                raise DataError(f'{where}: an object needs <name> and '
+                                '<bndbox>')
+            difficult = obj.find('difficult')
+            is_difficult = difficult is not None and bool(
+                _xml_number(obj, 'difficult', where, int))
             bbox = [
-                float(box.find(key).text) - 1
+                _xml_number(box, key, where, float) - 1
                 for key in ('xmin', 'ymin', 'xmax', 'ymax')
             ]
-            raw_boxes.append((obj.find('name').text.strip(), bbox, is_difficult
+            raw_boxes.append((name.text.strip(), bbox, is_difficult
                               and not self.use_difficult))
         return width, height, raw_boxes
+
+
+def _read_xml(xml_path: str) -> ET.Element:
+    try:
+        return ET.parse(xml_path).getroot()
+    except ET.ParseError as error:
+        raise DataError(f'{xml_path} is not valid XML: {error}') from error
+
+
+def _xml_number(parent: ET.Element, tag: str, where: str, kind: type) -> float:
+    """The number in ``parent``'s child ``tag``, or a DataError naming it."""
+    element = parent.find(tag)
+    text = element.text.strip() if element is not None and \
+        element.text else ''
+    try:
+        return kind(float(text)) if kind is int else kind(text)
+    except ValueError:
+        raise DataError(f'{where}: <{tag}> must be a number, got '
+                        f'{text!r}') from None
+
+
+def _image_file_name(root: ET.Element, subset: str, img_id: str) -> str:
+    """The image of an annotation, relative to ``<subset>/JPEGImages``.
+
+    It is the XML's ``<filename>`` (any extension, sub-folders allowed).
+    Without one, the image is ``<id>`` with the first of the usual image
+    extensions that exists, else ``<id>.jpg``.
+    """
+    element = root.find('filename')
+    if element is not None and element.text and element.text.strip():
+        return element.text.strip()
+    for extension in _IMG_EXTENSIONS:
+        candidate = f'{img_id}{extension}'
+        if osp.isfile(osp.join(subset, 'JPEGImages', candidate)):
+            return candidate
+    return f'{img_id}.jpg'
 
 
 @DATASETS.register_module()

@@ -4,6 +4,7 @@ from collections import OrderedDict
 from typing import Dict, List, Mapping, Optional, Sequence, Union
 
 from mmfewshot.detection.datasets.class_splits import get_split_classes
+from mmfewshot.utils.errors import ConfigKeyError, ConfigTypeError
 
 ClassSplits = Union[None, Sequence[str], Mapping[str, Sequence[str]]]
 
@@ -26,7 +27,7 @@ def parse_class_splits(class_splits: ClassSplits,
     if class_splits is None:
         return OrderedDict()
     if isinstance(class_splits, str):
-        raise TypeError(
+        raise ConfigTypeError(
             f'{owner}: class_splits must be a list of split names or a dict '
             f'of name -> classes, got the string {class_splits!r}; write '
             f'[{class_splits!r}]')
@@ -34,7 +35,7 @@ def parse_class_splits(class_splits: ClassSplits,
         parsed: 'OrderedDict[str, Optional[List[str]]]' = OrderedDict()
         for name, classes in class_splits.items():
             if isinstance(classes, str):
-                raise TypeError(
+                raise ConfigTypeError(
                     f'{owner}: class_splits[{name!r}] must be a list of '
                     f'class names, got the string {classes!r}')
             parsed[str(name)] = list(classes)
@@ -58,7 +59,7 @@ def resolve_class_splits(
         Split name -> sorted label indices of the split's classes.
 
     Raises:
-        KeyError: A class of a split is not a class of the dataset.
+        ConfigKeyError: A class of a split is not a class of the dataset.
     """
     label_of = {name: label for label, name in enumerate(classes)}
     resolved: 'OrderedDict[str, List[int]]' = OrderedDict()
@@ -67,7 +68,7 @@ def resolve_class_splits(
             split_classes = list(get_split_classes(name))
         missing = [c for c in split_classes if c not in label_of]
         if missing:
-            raise KeyError(
+            raise ConfigKeyError(
                 f'classes {missing} of class split {name!r} are not classes '
                 f'of the evaluated dataset {list(classes)}')
         resolved[name] = sorted(label_of[c] for c in split_classes)

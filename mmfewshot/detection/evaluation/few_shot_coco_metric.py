@@ -14,6 +14,7 @@ from mmengine.logging import MMLogger
 from terminaltables import AsciiTable
 
 from mmfewshot.detection.registry import METRICS
+from mmfewshot.utils.errors import ConfigError, ConfigKeyError, DataError
 from .class_splits import (ClassSplits, ClassSplitsMixin, parse_class_splits,
                            split_membership)
 
@@ -21,27 +22,34 @@ _AREAS = ('s', 'm', 'l')
 
 
 def _summarize(coco_eval: COCOeval,
-               labels: Optional[Sequence[int]] = None) -> tuple:
-    """COCO summary statistics of all categories or of ``labels`` only.
+               columns: Optional[Sequence[int]] = None) -> tuple:
+    """COCO summary statistics of all categories or of some only.
 
     COCOeval computes every category independently, so slicing the
     accumulated precision / recall to some categories and summarising gives
     exactly what a COCOeval run with ``params.catIds`` restricted to them
     gives, without evaluating the images again.
 
+    Args:
+        coco_eval: An evaluated and accumulated COCOeval.
+        columns: Positions in ``coco_eval.params.catIds`` (the category
+            axis of its results) of the categories to summarise; ``None``
+            summarises all.
+
     Returns:
         ``(stats, text)``: the 12 summary numbers and pycocotools' printout.
     """
     evaluator = copy.copy(coco_eval)
-    if labels is not None:
+    if columns is not None:
+        columns = list(columns)
         evaluator.params = copy.deepcopy(coco_eval.params)
         evaluator.params.catIds = [
-            coco_eval.params.catIds[label] for label in labels
+            coco_eval.params.catIds[column] for column in columns
         ]
         evaluator.eval = dict(
             coco_eval.eval,
-            precision=coco_eval.eval['precision'][:, :, labels],
-            recall=coco_eval.eval['recall'][:, labels])
+            precision=coco_eval.eval['precision'][:, :, columns],
+            recall=coco_eval.eval['recall'][:, columns])
     with contextlib.redirect_stdout(io.StringIO()) as printout:
         evaluator.summarize()
     return evaluator.stats, printout.getvalue()
@@ -67,7 +75,10 @@ class FewShotCocoMetric(ClassSplitsMixin, CocoMetric):
 
     Label ``i`` of a prediction is the dataset class
     ``dataset_meta['classes'][i]``; it is matched to the annotation file's
-    category of the same name.
+    category of the same name, whatever the order of the classes and the
+    ids of the categories. Per-class and per-split numbers are read from
+    COCOeval's results by category id (COCOeval orders its category axis
+    by id, not by label).
 
     Args:
         class_splits: Splits to report: a list of predefined split names,
@@ -128,17 +139,18 @@ class FewShotCocoMetric(ClassSplitsMixin, CocoMetric):
         name = type(self).__name__
         for item in self.metrics:
             if item not in ('bbox', 'segm'):
-                raise ValueError(
+                raise ConfigError(
                     f"{name} evaluates 'bbox' and 'segm', got metric "
                     f"{item!r}; use mmdet's CocoMetric for proposals")
         if len(self.proposal_nums) != 3:
-            raise ValueError(f'{name}: proposal_nums must hold the three '
-                             f'maxDets of COCOeval, got {proposal_nums}')
+            raise ConfigError(f'{name}: proposal_nums must hold the three '
+                              f'maxDets of COCOeval, got {proposal_nums}')
         self.item_index = self._summary_items()
         for item in metric_items or ():
             if item not in self.item_index:
-                raise KeyError(f'{name}: unknown metric item {item!r}, '
-                               f'expected one of {list(self.item_index)}')
+                raise ConfigKeyError(
+                    f'{name}: unknown metric item {item!r}, '
+                    f'expected one of {list(self.item_index)}')
         self.class_splits = parse_class_splits(class_splits, name)
 
     def _summary_items(self) -> Dict[str, int]:
@@ -156,9 +168,18 @@ class FewShotCocoMetric(ClassSplitsMixin, CocoMetric):
         }
         missing = [name for name in classes if name not in id_of]
         if missing:
-            raise KeyError(
+            raise ConfigKeyError(
                 f'classes {missing} of the dataset are not categories of '
                 f'the COCO annotations ({sorted(id_of)})')
+        names = [
+            category['name']
+            for category in self._coco_api.dataset.get('categories', [])
+        ]
+        repeated = sorted({name for name in classes if names.count(name) > 1})
+        if repeated:
+            raise DataError(f'the COCO annotations name categories '
+                            f'{repeated} more than once; a class must be '
+                            'one category')
         return [id_of[name] for name in classes]
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
@@ -225,27 +246,38 @@ class FewShotCocoMetric(ClassSplitsMixin, CocoMetric):
             coco_eval.evaluate()
             coco_eval.accumulate()
         logger.info(printout.getvalue())
+        # COCOeval sorts params.catIds; its results follow that order
+        column_of = {
+            cat_id: column
+            for column, cat_id in enumerate(coco_eval.params.catIds)
+        }
+        label_columns = [column_of[cat_id] for cat_id in self.cat_ids]
         items = self.metric_items or list(self.item_index)[:6]
         results: Dict[str, float] = OrderedDict()
-        groups = [('', None)] + [(f'{name}_', labels)
-                                 for name, labels in splits.items()]
-        for group, labels in groups:
-            stats, text = _summarize(coco_eval, labels)
+        groups = [('', None)
+                  ] + [(f'{name}_', [label_columns[label] for label in labels])
+                       for name, labels in splits.items()]
+        for group, columns in groups:
+            stats, text = _summarize(coco_eval, columns)
             logger.info(f'{group or "ALL_"}CLASSES {metric}:\n{text}')
             for item in items:
                 results[f'{group}{metric}_{item}'] = float(
                     stats[self.item_index[item]])
-        per_class = self._per_class_table(coco_eval, classes, splits, metric,
-                                          logger)
+        per_class = self._per_class_table(coco_eval, label_columns, classes,
+                                          splits, metric, logger)
         if self.classwise:
             for name, class_ap in zip(classes, per_class):
                 results[f'{name}_precision'] = class_ap
         return results
 
-    def _per_class_table(self, coco_eval: COCOeval, classes: List[str],
-                         splits: Dict[str, List[int]], metric: str,
-                         logger: MMLogger) -> List[float]:
-        """Log AP per class (largest ``maxDets``); return each class' mAP."""
+    def _per_class_table(self, coco_eval: COCOeval, label_columns: List[int],
+                         classes: List[str], splits: Dict[str, List[int]],
+                         metric: str, logger: MMLogger) -> List[float]:
+        """Log AP per class (largest ``maxDets``); return each class' mAP.
+
+        ``label_columns[label]`` is the position of the class's category on
+        the category axis of COCOeval's results.
+        """
         # precision: (iou, recall, class, area range, max dets)
         precisions = coco_eval.eval['precision']
         iou_thrs = list(np.round(coco_eval.params.iouThrs, 2))
@@ -257,13 +289,14 @@ class FewShotCocoMetric(ClassSplitsMixin, CocoMetric):
         rows = [header]
         class_aps = []
         for label, name in enumerate(classes):
-            class_ap = _mean_precision(precisions[:, :, label, 0, -1])
+            column = label_columns[label]
+            class_ap = _mean_precision(precisions[:, :, column, 0, -1])
             class_aps.append(class_ap)
             values = [class_ap] + [
-                _mean_precision(precisions[index, :, label, 0, -1])
+                _mean_precision(precisions[index, :, column, 0, -1])
                 for _, index in named_ious
             ] + [
-                _mean_precision(precisions[:, :, label, area, -1])
+                _mean_precision(precisions[:, :, column, area, -1])
                 for area in range(1,
                                   len(_AREAS) + 1)
             ]

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from mmfewshot.classification.datasets import TieredImageNetDataset
+from mmfewshot.utils import DataError
 
 SCRIPT = osp.join(
     osp.dirname(__file__), '..', '..', '..', 'tools', 'data', 'classification',
@@ -140,5 +141,5 @@ def test_errors_name_the_missing_file(pickled_root):
         TieredImageNetDataset(data_prefix=str(pickled_root), subset='train')
     with open(pickled_root / 'train_labels.pkl', 'wb') as labels_file:
         pickle.dump(dict(label_specific=np.zeros(3)), labels_file)
-    with pytest.raises(KeyError, match='label_specific_str'):
+    with pytest.raises(DataError, match='label_specific_str'):
         TieredImageNetDataset(data_prefix=str(pickled_root), subset='train')

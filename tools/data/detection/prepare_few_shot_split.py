@@ -1,11 +1,21 @@
 """Write K-shot split files of a VOC- or COCO-format dataset (TFA protocol).
 
-For every class, seed and K the script picks images until exactly K target
-instances of the class are covered (an image whose instances would exceed K
-is skipped). Splits of one class and seed are nested: the images of the
-K-shot split are also in every larger split. Instances count as
-``FewShotVOCDataset`` / ``FewShotCocoDataset`` count them: difficult (VOC)
-and crowd (COCO) boxes, and boxes with no area, do not count.
+For every class, seed and K the script picks images in a seeded random order
+until exactly K target instances of the class are covered, skipping images
+whose instances would exceed K. When no remaining image fits (e.g. every
+image of the class holds two instances and K is 1), the image with the
+fewest instances is kept anyway and the split holds more than K instances:
+load it with ``num_novel_shots`` / ``num_base_shots`` (or ``ann_shot_filter``)
+set to K, and the dataset keeps K of them. Such splits are listed in
+``split_info.json`` and logged. Splits of one class and seed are nested: the
+images of the K-shot split are also in every larger split. Instances count
+as ``FewShotVOCDataset`` / ``FewShotCocoDataset`` count them: difficult
+(VOC) and crowd (COCO) boxes, and boxes with no area, do not count.
+
+Everything is checked and drawn before anything is written; the files are
+written to a temporary folder beside ``--out`` that replaces ``--out`` in
+the end, so a failing run leaves ``--out`` as it was. ``--out`` must not
+exist, be empty, or hold an earlier output of this script (it is replaced).
 
 The files are laid out as ``FewShotVOCDefaultDataset`` /
 ``FewShotCocoDefaultDataset`` read them with ``ann_root=<out>`` and
@@ -13,7 +23,12 @@ The files are laid out as ``FewShotVOCDefaultDataset`` /
 
     <out>/seed<s>/box_<K>shot_<class>_train.txt            (voc)
     <out>/seed<s>/full_box_<K>shot_<class>_trainval.json   (coco)
-    <out>/split_info.json                                  (the arguments)
+    <out>/split_info.json              (the arguments and the overfull splits)
+
+A VOC line names the image (``MyVOC/JPEGImages/img001.png``) or, when the
+image's name differs from its annotation's, the annotation
+(``MyVOC/Annotations/img001.xml``); both are read back by
+``FewShotVOCDataset``. Paths are relative to ``--data-root``.
 
 Example::
 
@@ -30,20 +45,35 @@ import json
 import os
 import os.path as osp
 import random
+import shutil
 import sys
+import tempfile
 from collections import defaultdict
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from mmfewshot.detection.datasets import (COCO_CATEGORY_IDS,
                                           BaseFewShotDataset,
                                           FewShotCocoDataset,
                                           FewShotVOCDataset, valid_instances)
-from mmfewshot.utils import get_root_logger
+from mmfewshot.detection.datasets.coco import read_coco_json
+from mmfewshot.utils import get_root_logger, user_errors
+from mmfewshot.utils.atomic import fsync_folder
+from mmfewshot.utils.errors import ConfigError, DataError
 
 DEFAULT_SHOTS = dict(voc=[1, 2, 3, 5, 10], coco=[10, 30])
 DEFAULT_SEEDS = list(range(10))
+SPLIT_INFO = 'split_info.json'
 # (item index in the dataset, number of instances of the class in it)
 Candidate = Tuple[int, int]
+
+
+class ClassSplits(NamedTuple):
+    """The K-shot splits of one class and seed."""
+
+    # K -> item indices, in the order they were picked
+    items: Dict[int, List[int]]
+    # K -> instances covered, for the splits that hold more than K
+    overfull: Dict[int, int]
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -95,6 +125,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         args.shots = DEFAULT_SHOTS[args.format]
     if min(args.shots) < 1 or min(args.seeds) < 0:
         parser.error('--shots must be positive and --seeds non-negative')
+    args.shots = sorted(set(args.shots))
+    args.seeds = sorted(set(args.seeds))
     return args
 
 
@@ -133,13 +165,15 @@ def find_candidates(data_list: List[dict],
 
 
 def sample_class_splits(candidates: List[Candidate], shots: Sequence[int],
-                        seed: int, class_name: str) -> Dict[int, List[int]]:
+                        seed: int, class_name: str) -> ClassSplits:
     """Pick the items of every K-shot split of one class.
 
     The candidates are shuffled by a generator seeded with ``seed`` and the
     class name (so a class's splits do not depend on the other classes);
     then, for K in increasing order, items are added in shuffled order while
-    their instances fit into K, until exactly K are covered.
+    their instances fit into K. If fewer than K are covered after that, the
+    unused item with the fewest instances (the first of them in shuffled
+    order) is added, and the split holds more than K instances.
 
     Args:
         candidates: ``(item index, instances of the class)`` per item.
@@ -148,116 +182,219 @@ def sample_class_splits(candidates: List[Candidate], shots: Sequence[int],
         class_name: The class (also names it in errors).
 
     Returns:
-        ``{K: item indices}`` in the order they were picked.
+        The items of every K and the splits holding more than K instances.
 
     Raises:
-        ValueError: If exactly K instances cannot be covered.
+        DataError: If the data holds fewer than K instances of the class.
     """
+    total = sum(count for _, count in candidates)
+    if total < max(shots):
+        raise DataError(
+            f'class {class_name!r}: the data holds {total} instance(s) of it '
+            f'in {len(candidates)} image(s), fewer than the {max(shots)} a '
+            f'{max(shots)}-shot split needs')
     order = list(candidates)
     random.Random(f'{seed}-{class_name}').shuffle(order)
     chosen: List[int] = []
     covered = 0
-    splits = {}
+    splits = ClassSplits({}, {})
     for num_shots in sorted(set(shots)):
         for idx, count in order:
-            if covered == num_shots:
+            if covered >= num_shots:
                 break
             if idx not in chosen and covered + count <= num_shots:
                 chosen.append(idx)
                 covered += count
-        if covered != num_shots:
-            total = sum(count for _, count in candidates)
-            raise ValueError(
-                f'class {class_name!r}, seed {seed}: cannot cover exactly '
-                f'{num_shots} instances (got {covered}; the data has {total} '
-                f'in {len(candidates)} images)')
-        splits[num_shots] = list(chosen)
+        if covered < num_shots:
+            # every unused item would exceed K: keep the smallest one
+            _, position = min((count, position)
+                              for position, (idx, count) in enumerate(order)
+                              if idx not in chosen)
+            idx, count = order[position]
+            chosen.append(idx)
+            covered += count
+        if covered > num_shots:
+            splits.overfull[num_shots] = covered
+        splits.items[num_shots] = list(chosen)
     return splits
 
 
-def write_voc_split(path: str, items: List[dict], data_root: str) -> None:
-    """One image path per line, relative to the dataset root (paths
-    outside it are written as they are)."""
-    with open(path, 'w') as f:
+def voc_split_line(data_info: dict, data_root: str) -> str:
+    """The line of a VOC split file that ``FewShotVOCDataset`` reads back
+    as this item: the image path when the image's name (without extension)
+    is the annotation's, else the annotation path. Relative to
+    ``data_root`` when inside it."""
+    img_path = data_info['img_path']
+    subset, _, file_name = img_path.rpartition(osp.join('JPEGImages', ''))
+    if osp.splitext(file_name)[0] == data_info['img_id']:
+        path = img_path
+    else:
+        path = osp.join(subset, 'Annotations', f'{data_info["img_id"]}.xml')
+    if data_root:
+        relative = osp.relpath(path, data_root)
+        if not relative.startswith(os.pardir):
+            path = relative
+    return path.replace(osp.sep, '/')
+
+
+class CocoSources:
+    """The raw COCO entries behind a dataset's items, by image path.
+
+    An image listed by several files keeps the entry of the first and the
+    annotations of all; every annotation carries its category name (each
+    file's ids are read with that file's categories).
+
+    Args:
+        ann_files: The instances json files, as the dataset read them.
+        image_folder: The folder their ``file_name`` is relative to, as the
+            dataset used it.
+        classes: The dataset's classes, in label order.
+    """
+
+    def __init__(self, ann_files: Sequence[str], image_folder: str,
+                 classes: Sequence[str]) -> None:
+        self.images: Dict[str, dict] = {}
+        self.annotations: Dict[str, List[Tuple[str, dict]]] = defaultdict(list)
+        known_ids: Dict[str, int] = {}
+        for ann_file in ann_files:
+            coco = read_coco_json(ann_file)
+            if 'categories' in coco:
+                names = {cat['id']: cat['name'] for cat in coco['categories']}
+            else:
+                names = {i: name for name, i in COCO_CATEGORY_IDS.items()}
+            for cat_id, name in names.items():
+                known_ids.setdefault(name, cat_id)
+            anns_by_img = defaultdict(list)
+            for ann in coco['annotations']:
+                anns_by_img[ann['image_id']].append(ann)
+            for img in coco['images']:
+                path = osp.join(image_folder, img['file_name'])
+                self.images.setdefault(path, img)
+                self.annotations[path].extend(
+                    (names[ann['category_id']], ann)
+                    for ann in anns_by_img[img['id']])
+        ids = [known_ids.get(name) for name in classes]
+        if None in ids or len(set(ids)) < len(ids):
+            # the files disagree: number the classes in label order
+            ids = list(range(1, len(classes) + 1))
+        self.category_ids = dict(zip(classes, ids))
+
+    def split_json(self, items: List[dict], class_name: str) -> dict:
+        """A COCO json with the items' images and their boxes of one class.
+
+        Image and annotation ids of the source files are kept unless two
+        files used the same id; then later ones get unused ids.
+        """
+        images, annotations = [], []
+        image_ids = _FreshIds()
+        ann_ids = _FreshIds()
         for data_info in items:
-            img_path = data_info['img_path']
-            if data_root:
-                relative = osp.relpath(img_path, data_root)
-                if not relative.startswith(os.pardir):
-                    img_path = relative
-            f.write(img_path.replace(osp.sep, '/') + '\n')
+            path = data_info['img_path']
+            image = dict(
+                self.images[path], id=image_ids.take(self.images[path]['id']))
+            images.append(image)
+            annotations.extend(
+                dict(
+                    ann,
+                    id=ann_ids.take(ann.get('id')),
+                    image_id=image['id'],
+                    category_id=self.category_ids[class_name])
+                for name, ann in self.annotations[path] if name == class_name)
+        return dict(
+            images=images,
+            annotations=annotations,
+            categories=[
+                dict(id=cat_id, name=name)
+                for name, cat_id in self.category_ids.items()
+            ])
 
 
-def load_coco_sources(ann_files: List[str]) -> Tuple[dict, dict, list]:
-    """Raw images by id, raw annotations by image id, and categories."""
-    images, anns_by_img, categories = {}, defaultdict(list), []
-    for ann_file in ann_files:
-        with open(ann_file) as f:
-            coco = json.load(f)
-        images.update({img['id']: img for img in coco['images']})
-        for ann in coco['annotations']:
-            anns_by_img[ann['image_id']].append(ann)
-        categories = categories or coco.get('categories', [])
-    if not categories:
-        categories = [
-            dict(id=cat_id, name=name)
-            for name, cat_id in COCO_CATEGORY_IDS.items()
-        ]
-    return images, anns_by_img, categories
+class _FreshIds:
+    """Keeps ids unique: an id taken before is replaced by an unused one."""
+
+    def __init__(self) -> None:
+        self.used: set = set()
+
+    def take(self, wanted: Optional[int]) -> int:
+        if not isinstance(wanted, int) or wanted in self.used:
+            wanted = max(
+                (i for i in self.used if isinstance(i, int)), default=0) + 1
+        self.used.add(wanted)
+        return wanted
 
 
-def write_coco_split(path: str, items: List[dict], class_name: str,
-                     sources: Tuple[dict, dict, list]) -> None:
-    """A COCO json with the items' images and their boxes of one class."""
-    images, anns_by_img, categories = sources
-    cat_ids = {cat['id'] for cat in categories if cat['name'] == class_name}
-    img_ids = [data_info['img_id'] for data_info in items]
-    with open(path, 'w') as f:
-        json.dump(
-            dict(
-                images=[images[i] for i in img_ids],
-                annotations=[
-                    ann for i in img_ids for ann in anns_by_img[i]
-                    if ann['category_id'] in cat_ids
-                ],
-                categories=categories), f)
+def check_output_folder(out: str) -> None:
+    """Refuse an ``--out`` that holds something else than an earlier split.
+
+    Raises:
+        ConfigError: naming the folder.
+    """
+    if not osp.exists(out):
+        return
+    if not osp.isdir(out):
+        raise ConfigError(f'--out {out} is a file, not a folder')
+    if os.listdir(out) and not osp.isfile(osp.join(out, SPLIT_INFO)):
+        raise ConfigError(
+            f'--out {out} is not empty and holds no {SPLIT_INFO}: it is not '
+            'an earlier output of this script; choose another folder')
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = parse_args(argv)
-    logger = get_root_logger()
-    dataset = build_dataset(args)
+def draw_splits(
+    args: argparse.Namespace, classes: Sequence[str],
+    candidates: Dict[int,
+                     List[Candidate]]) -> Dict[Tuple[int, str], ClassSplits]:
+    """The splits of every seed and class, drawn before anything is
+    written (a class that cannot make them fails the run here)."""
+    return {
+        (seed, class_name):
+        sample_class_splits(candidates[label], args.shots, seed, class_name)
+        for seed in args.seeds
+        for label, class_name in enumerate(classes)
+    }
+
+
+def write_splits(folder: str, args: argparse.Namespace,
+                 dataset: BaseFewShotDataset,
+                 splits: Dict[Tuple[int, str], ClassSplits]) -> None:
+    """Write the split files and ``split_info.json`` into ``folder``."""
     data_list = dataset.get_data_list()
     classes = dataset.metainfo['classes']
-    candidates = find_candidates(data_list, len(classes))
+    sources = None
     if args.format == 'coco':
-        sources = load_coco_sources([
-            osp.join(args.data_root, f) if args.data_root else f
-            for f in args.ann_file
-        ])
-    for seed in args.seeds:
-        folder = osp.join(args.out, f'seed{seed}')
-        os.makedirs(folder, exist_ok=True)
-        for label, class_name in enumerate(classes):
-            try:
-                splits = sample_class_splits(candidates[label], args.shots,
-                                             seed, class_name)
-            except ValueError as error:
-                logger.error(f'error: {error}')
-                return 2
-            for num_shots, indices in splits.items():
-                items = [data_list[i] for i in indices]
-                if args.format == 'voc':
-                    write_voc_split(
-                        osp.join(
-                            folder, f'box_{num_shots}shot_{class_name}'
-                            '_train.txt'), items, args.data_root)
-                else:
-                    write_coco_split(
-                        osp.join(
-                            folder, f'full_box_{num_shots}shot_{class_name}'
-                            '_trainval.json'), items, class_name, sources)
-    with open(osp.join(args.out, 'split_info.json'), 'w') as f:
+        ann_files = [dataset.join_root(f) for f in args.ann_file]
+        sources = CocoSources(
+            ann_files,
+            dataset.image_folder(
+                dataset.entry_prefix(dict(img_prefix=args.img_prefix))),
+            classes)
+    for (seed, class_name), class_splits in splits.items():
+        seed_folder = osp.join(folder, f'seed{seed}')
+        os.makedirs(seed_folder, exist_ok=True)
+        for num_shots, indices in class_splits.items.items():
+            items = [data_list[i] for i in indices]
+            if sources is None:
+                path = osp.join(seed_folder,
+                                f'box_{num_shots}shot_{class_name}_train.txt')
+                with open(path, 'w') as f:
+                    f.writelines(
+                        voc_split_line(data_info, args.data_root) + '\n'
+                        for data_info in items)
+            else:
+                path = osp.join(
+                    seed_folder,
+                    f'full_box_{num_shots}shot_{class_name}_trainval.json')
+                with open(path, 'w') as f:
+                    json.dump(sources.split_json(items, class_name), f)
+    overfull = [
+        dict(
+            seed=seed,
+            class_name=class_name,
+            shots=num_shots,
+            instances=instances)
+        for (seed, class_name), class_splits in splits.items()
+        for num_shots, instances in class_splits.overfull.items()
+    ]
+    with open(osp.join(folder, SPLIT_INFO), 'w') as f:
         json.dump(
             dict(
                 format=args.format,
@@ -266,12 +403,55 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 classes=list(classes),
                 novel_classes=list(dataset.metainfo['novel_classes']),
                 base_classes=list(dataset.metainfo['base_classes']),
-                shots=sorted(set(args.shots)),
-                seeds=args.seeds),
+                shots=args.shots,
+                seeds=args.seeds,
+                more_instances_than_shots=overfull),
             f,
             indent=2)
+
+
+def publish(staging: str, out: str) -> None:
+    """Put the finished ``staging`` folder in the place of ``out``."""
+    out = osp.abspath(out)
+    if osp.isdir(out):
+        retired = tempfile.mkdtemp(
+            dir=osp.dirname(out), prefix=f'.{osp.basename(out)}.old-')
+        os.rmdir(retired)
+        os.rename(out, retired)
+        os.rename(staging, out)
+        shutil.rmtree(retired)
+    else:
+        os.rename(staging, out)
+    fsync_folder(osp.dirname(out))
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = parse_args(argv)
+    logger = get_root_logger()
+    with user_errors('prepare_few_shot_split'):
+        check_output_folder(args.out)
+        dataset = build_dataset(args)
+        classes = dataset.metainfo['classes']
+        candidates = find_candidates(dataset.get_data_list(), len(classes))
+        splits = draw_splits(args, classes, candidates)
+        parent = osp.dirname(osp.abspath(args.out))
+        os.makedirs(parent, exist_ok=True)
+        staging = tempfile.mkdtemp(
+            dir=parent, prefix=f'.{osp.basename(osp.abspath(args.out))}.new-')
+        try:
+            write_splits(staging, args, dataset, splits)
+            publish(staging, args.out)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    for (seed, class_name), class_splits in splits.items():
+        for num_shots, instances in class_splits.overfull.items():
+            logger.warning(
+                f'seed {seed}, class {class_name!r}: no image set covers '
+                f'exactly {num_shots} instance(s); the {num_shots}-shot '
+                f'split holds {instances} (load it with the shot cap of '
+                f'the class set to {num_shots})')
     logger.info(f'wrote {len(args.seeds)} seed(s) x {len(classes)} classes '
-                f'x shots {sorted(set(args.shots))} to {args.out}')
+                f'x shots {args.shots} to {args.out}')
     return 0
 
 

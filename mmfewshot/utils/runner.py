@@ -1,0 +1,259 @@
+"""The runner of the train/test tools: mmengine's, with checkpoints that a
+kill cannot damage and a resume that says what it does and skips training
+data without loading it.
+
+:func:`mmfewshot.utils.build_runner` builds a :class:`FewShotRunner` (unless
+the config names a ``runner_type``), so every tool built on it gets:
+
+- **atomic checkpoints**: a checkpoint is written under a temporary name
+  and renamed onto its final name, so a kill at any moment leaves the
+  previous file intact (mmengine writes in place, and re-writes the step
+  checkpoint after every new best one);
+- **honest resume**: ``resume=True`` without ``load_from`` takes the newest
+  checkpoint of the work dir that is intact, naming each damaged one it
+  skips; a damaged ``load_from`` is an error naming it; the log names the
+  checkpoint and iteration resumed from, or says that there is nothing to
+  resume from and training starts at the beginning;
+- **fast-forward**: with an iteration-based loop (``IterBasedTrainLoop`` or
+  a subclass that keeps its ``run``), the training dataloader becomes a
+  :class:`~mmfewshot.utils.batch_stream.BatchStream` (or, for the paired
+  dataloaders of the detection side, any object with ``fast_forward`` and
+  ``set_seed``); resuming at iteration ``N`` replays the sampler to batch
+  ``N`` instead of loading ``N`` batches, and the batches that follow equal
+  those of an uninterrupted run.
+"""
+import os
+import os.path as osp
+import re
+from typing import Any, Iterator, List, Optional, Union
+
+from mmengine.dist import master_only
+from mmengine.fileio import LocalBackend, get_file_backend
+from mmengine.registry import LOOPS
+from mmengine.runner import IterBasedTrainLoop, Runner
+from mmengine.runner.loops import BaseLoop
+
+from .atomic import is_temporary_file, replace_file, temporary_path
+from .batch_stream import BatchStream, is_streamable
+from .checkpoint import checkpoint_problem, read_checkpoint_errors
+from .config import constructor_errors
+from .errors import CheckpointError
+
+_NUMBERED_CHECKPOINT = re.compile(r'^(?:iter|epoch)_(\d+)\.pth$')
+
+
+def resume_candidates(work_dir: str) -> List[str]:
+    """Checkpoints to resume from, newest first: the one ``last_checkpoint``
+    names, then ``iter_<n>.pth`` / ``epoch_<n>.pth`` of ``work_dir`` by
+    decreasing ``n``. Best checkpoints hold no optimizer state and are not
+    candidates."""
+    candidates = []
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if osp.isfile(pointer):
+        with open(pointer) as f:
+            named = f.read().strip()
+        if named:
+            candidates.append(named)
+    numbered = []
+    if osp.isdir(work_dir):
+        for name in os.listdir(work_dir):
+            match = _NUMBERED_CHECKPOINT.match(name)
+            if match:
+                numbered.append((int(match.group(1)), name))
+    for _, name in sorted(numbered, reverse=True):
+        path = osp.join(work_dir, name)
+        if not any(osp.abspath(path) == osp.abspath(c) for c in candidates):
+            candidates.append(path)
+    return candidates
+
+
+class _ResumedIterator:
+    """The batch iterator of a fast-forwarded iteration-based loop.
+
+    ``IterBasedTrainLoop.run`` draws (and discards) one batch for every
+    iteration already done before it trains; the first ``skipped`` draws
+    are answered without loading anything, as the stream is already there.
+    After that it serves the stream, starting a new pass whenever one ends.
+    """
+
+    def __init__(self, loader: Any, skipped: int) -> None:
+        self._loader = loader
+        self._skipped = skipped
+        self._batches: Optional[Iterator[Any]] = None
+
+    def __iter__(self) -> '_ResumedIterator':
+        return self
+
+    def __next__(self) -> Any:
+        if self._skipped:
+            self._skipped -= 1
+            return None
+        if self._batches is not None:
+            batch = next(self._batches, _END)
+            if batch is not _END:
+                return batch
+        self._batches = iter(self._loader)
+        return next(self._batches)
+
+
+_END = object()
+
+
+def _is_iteration_based(loop: Union[BaseLoop, dict]) -> bool:
+    """Whether a train loop config builds an iteration-based loop."""
+    loop_type = loop.get('type')
+    if loop_type is None:
+        return not loop.get('by_epoch', True)
+    if isinstance(loop_type, str):
+        with LOOPS.switch_scope_and_registry(None) as registry:
+            loop_type = registry.get(loop_type)
+    return isinstance(loop_type, type) and issubclass(loop_type,
+                                                      IterBasedTrainLoop)
+
+
+class FewShotRunner(Runner):
+    """mmengine's ``Runner`` with atomic checkpoints, honest resume and a
+    resume that fast-forwards the training data (see the module docstring).
+
+    It takes the arguments of ``Runner`` and is built from a config the
+    same way (:meth:`from_cfg`).
+    """
+
+    # ------------------------------------------------------------- runs
+    def train(self) -> Any:
+        """Train; a constructor refusing a config key is a ConfigError
+        naming the key."""
+        with constructor_errors(self.cfg):
+            return super().train()
+
+    def val(self) -> dict:
+        """Validate (constructor errors as in :meth:`train`)."""
+        with constructor_errors(self.cfg):
+            return super().val()
+
+    def test(self) -> dict:
+        """Test (constructor errors as in :meth:`train`)."""
+        with constructor_errors(self.cfg):
+            return super().test()
+
+    # ---------------------------------------------------------- training
+    def build_train_loop(self, loop: Union[BaseLoop, dict]) -> BaseLoop:
+        """Build the train loop; an iteration-based one gets its
+        dataloader as a stream that resume can fast-forward."""
+        if isinstance(loop, dict) and _is_iteration_based(loop):
+            loader = self._train_dataloader
+            if isinstance(loader, dict):
+                loader = self.build_dataloader(
+                    loader,
+                    seed=self.seed,
+                    diff_rank_seed=self._randomness_cfg.get(
+                        'diff_rank_seed', False))
+            if is_streamable(loader):
+                loader = BatchStream(loader, seed=self.seed)
+            self._train_dataloader = loader
+        return super().build_train_loop(loop)
+
+    def load_or_resume(self) -> None:
+        """Load or resume a checkpoint as ``load_from`` / ``resume`` ask,
+        saying which; then seed and position the training stream."""
+        if self._has_loaded:
+            return None
+        resumed_from = None
+        if self._resume:
+            resumed_from = self._choose_resume_checkpoint()
+            if resumed_from is None:
+                self._resume = False
+            else:
+                self._load_from = resumed_from
+        try:
+            super().load_or_resume()
+        except read_checkpoint_errors() as error:
+            problem = checkpoint_problem(self._load_from)
+            if problem is None:
+                raise
+            raise CheckpointError(
+                f'checkpoint {self._load_from} {problem}') from error
+        if resumed_from is not None:
+            self.logger.info(f'resumed from {resumed_from} at iteration '
+                             f'{self.iter} (epoch {self.epoch})')
+        self._position_train_stream()
+
+    def _choose_resume_checkpoint(self) -> Optional[str]:
+        """The checkpoint to resume from, or None when there is none."""
+        if self._load_from is not None:
+            problem = checkpoint_problem(self._load_from)
+            if problem is not None:
+                raise CheckpointError(f'cannot resume: checkpoint '
+                                      f'{self._load_from} {problem}')
+            return self._load_from
+        leftovers = sorted(
+            name for name in os.listdir(self.work_dir)
+            if is_temporary_file(name)) if osp.isdir(self.work_dir) else []
+        if leftovers:
+            self.logger.warning(
+                f'{self.work_dir} holds files of interrupted checkpoint '
+                f'saves, not used: {", ".join(leftovers)}')
+        for candidate in resume_candidates(self.work_dir):
+            problem = checkpoint_problem(candidate)
+            if problem is None:
+                return candidate
+            self.logger.warning(
+                f'not resuming from {candidate}: it {problem}; trying an '
+                'older checkpoint')
+        self.logger.warning(
+            f'resume: no intact checkpoint in {self.work_dir} to resume '
+            'from; training starts at the beginning')
+        return None
+
+    def _position_train_stream(self) -> None:
+        """Seed the training stream and move it to the loop's iteration."""
+        if self._train_loop is None or isinstance(self._train_loop, dict):
+            return
+        loop = self.train_loop
+        loader = loop.dataloader
+        if hasattr(loader, 'set_seed'):
+            loader.set_seed(self.seed)
+        if not isinstance(loop, IterBasedTrainLoop) or loop.iter == 0:
+            return
+        if (hasattr(loader, 'fast_forward')
+                and type(loop).run is IterBasedTrainLoop.run
+                and loader.fast_forward(loop.iter)):
+            loop.dataloader_iterator = _ResumedIterator(loader, loop.iter)
+            self.logger.info(f'moved the training data to iteration '
+                             f'{loop.iter} without loading it')
+        else:
+            self.logger.warning(
+                f'the training data of {type(loader).__name__} cannot be '
+                f'fast-forwarded: {loop.iter} batches are loaded to skip '
+                'them')
+
+    # ------------------------------------------------------- checkpoints
+    @master_only
+    def save_checkpoint(self,
+                        out_dir: str,
+                        filename: str,
+                        file_client_args: Optional[dict] = None,
+                        *args: Any,
+                        **kwargs: Any) -> None:
+        """Save a checkpoint as mmengine does, atomically on a local disk:
+        a kill while saving leaves the previous file of that name intact.
+
+        Args: as ``Runner.save_checkpoint``.
+        """
+        backend = get_file_backend(
+            out_dir, backend_args=kwargs.get('backend_args'))
+        if file_client_args is not None or not isinstance(
+                backend, LocalBackend):
+            super().save_checkpoint(out_dir, filename, file_client_args, *args,
+                                    **kwargs)
+            return
+        path = osp.join(out_dir, filename)
+        temporary = temporary_path(path)
+        try:
+            super().save_checkpoint(out_dir, osp.basename(temporary), None,
+                                    *args, **kwargs)
+            replace_file(temporary, path)
+        except BaseException:
+            if osp.exists(temporary):
+                os.remove(temporary)
+            raise
