@@ -1,0 +1,3 @@
+from .tfa import TFA
+
+__all__ = ['TFA']

@@ -1,0 +1,3 @@
+from .bbox_heads import CosineSimBBoxHead, CosineSimClassifier
+
+__all__ = ['CosineSimBBoxHead', 'CosineSimClassifier']

@@ -1,0 +1,3 @@
+from .frozen_parameters import FrozenParametersMixin
+
+__all__ = ['FrozenParametersMixin']
