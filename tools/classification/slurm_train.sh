@@ -5,8 +5,7 @@
 #   tools/classification/slurm_train.sh PARTITION JOB_NAME CONFIG WORK_DIR \
 #       [train.py arguments]
 #
-# GPUS is the total number of tasks (processes), spread GPUS_PER_NODE to a
-# node; SRUN_ARGS are extra srun options (e.g. "--quotatype=auto").
+# The variables: see tools/slurm_run.sh.
 set -euo pipefail
 
 if [ "$#" -lt 4 ]; then
@@ -18,29 +17,5 @@ JOB_NAME=$2
 CONFIG=$3
 WORK_DIR=$4
 shift 4
-GPUS=${GPUS:-8}
-GPUS_PER_NODE=${GPUS_PER_NODE:-8}
-CPUS_PER_TASK=${CPUS_PER_TASK:-5}
-# word splitting of SRUN_ARGS is intended: it holds several options
-read -r -a EXTRA_SRUN_ARGS <<< "${SRUN_ARGS:-}"
-
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-if [ -z "${PYTHON:-}" ]; then
-    if [ -x "$ROOT/.venv/bin/python" ]; then
-        PYTHON="$ROOT/.venv/bin/python"
-    else
-        PYTHON=python
-    fi
-fi
-
-PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" \
-exec srun --partition="$PARTITION" \
-    --job-name="$JOB_NAME" \
-    --gres="gpu:$GPUS_PER_NODE" \
-    --ntasks="$GPUS" \
-    --ntasks-per-node="$GPUS_PER_NODE" \
-    --cpus-per-task="$CPUS_PER_TASK" \
-    --kill-on-bad-exit=1 \
-    "${EXTRA_SRUN_ARGS[@]}" \
-    "$PYTHON" -u "$ROOT/tools/classification/train.py" "$CONFIG" \
-    --work-dir "$WORK_DIR" --launcher slurm "$@"
+exec "$(dirname "${BASH_SOURCE[0]}")/../slurm_run.sh" "$PARTITION" \
+    "$JOB_NAME" classification/train.py "$CONFIG" --work-dir "$WORK_DIR" "$@"

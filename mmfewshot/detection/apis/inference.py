@@ -1,0 +1,132 @@
+"""Inference of a trained few-shot detector on images."""
+import copy
+from typing import List, Optional, Sequence, Union
+
+import numpy as np
+import torch
+from mmdet.structures import DetDataSample
+from mmengine.config import Config
+from mmengine.dataset import Compose, pseudo_collate
+from mmengine.registry import DefaultScope
+
+from mmfewshot.detection.registry import MODELS, TRANSFORMS
+from mmfewshot.utils import ConfigError, load_checkpoint_strict, load_config
+
+ImageType = Union[str, np.ndarray]
+# transforms of a test pipeline that need annotations or come from the file
+_DROPPED = ('LoadAnnotations', 'mmdet.LoadAnnotations')
+_LOADERS = ('LoadImageFromFile', 'mmdet.LoadImageFromFile')
+
+
+def _test_dataset_cfg(cfg: Config) -> dict:
+    for loader_key in ('test_dataloader', 'val_dataloader'):
+        dataset = (cfg.get(loader_key) or {}).get('dataset')
+        if isinstance(dataset, dict):
+            return dataset
+    raise ConfigError('the config has no test_dataloader.dataset (or '
+                      'val_dataloader.dataset) to take the test pipeline '
+                      'and classes from')
+
+
+def _inference_pipeline(cfg: Config, from_array: bool) -> List[dict]:
+    """The test pipeline without annotation loading."""
+    pipeline = copy.deepcopy(_test_dataset_cfg(cfg).get('pipeline') or [])
+    if not pipeline or pipeline[0].get('type') not in _LOADERS:
+        raise ConfigError('the test pipeline must start with '
+                          'LoadImageFromFile')
+    if from_array:
+        pipeline[0] = dict(pipeline[0], type='mmdet.LoadImageFromNDArray')
+    return [step for step in pipeline if step.get('type') not in _DROPPED]
+
+
+def init_detector(config: Union[str, Config],
+                  checkpoint: Optional[str] = None,
+                  device: Optional[Union[str, torch.device]] = None,
+                  cfg_options: Optional[dict] = None) -> torch.nn.Module:
+    """Build a detector from a config and load its checkpoint.
+
+    Args:
+        config: Config file or object.
+        checkpoint: Checkpoint to load; it must fit the model exactly.
+            None keeps the initial weights.
+        device: Device; defaults to CUDA when available, else CPU.
+        cfg_options: Overrides of the config.
+
+    Returns:
+        The model in eval mode, with its config at ``model.cfg`` and
+        ``model.dataset_meta['classes']`` taken from the checkpoint (else
+        from the test dataset's ``classes``).
+
+    Raises:
+        ConfigError: a config without a test dataset.
+        FileNotFoundError: a missing checkpoint.
+        CheckpointMismatchError: a checkpoint of another model.
+    """
+    if isinstance(config, str):
+        cfg = load_config(config, cfg_options)
+    else:
+        cfg = copy.deepcopy(config)
+        if cfg_options:
+            cfg.merge_from_dict(cfg_options)
+    if device is None:
+        device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    model_cfg = copy.deepcopy(cfg.model)
+    # the weights come from the checkpoint: do not fetch ImageNet ones
+    if checkpoint is not None:
+        model_cfg.get('backbone', {}).pop('init_cfg', None)
+    with DefaultScope.overwrite_default_scope(
+            cfg.get('default_scope', 'mmfewshot_det')):
+        model = MODELS.build(model_cfg)
+    meta = {}
+    if checkpoint is not None:
+        meta = load_checkpoint_strict(model, checkpoint)
+    classes = (meta.get('dataset_meta') or {}).get('classes')
+    if classes is None:
+        classes = _test_dataset_cfg(cfg).get('classes')
+        if isinstance(classes, str):
+            from mmfewshot.detection.datasets import get_split_classes
+            classes = get_split_classes(classes)
+    model.dataset_meta = dict(classes=tuple(classes or ()))
+    model.cfg = cfg
+    model.to(device)
+    model.eval()
+    return model
+
+
+def inference_detector(
+    model: torch.nn.Module, imgs: Union[ImageType, Sequence[ImageType]]
+) -> Union[DetDataSample, List[DetDataSample]]:
+    """Detect objects in images with the model's test pipeline.
+
+    Args:
+        model: A detector from :func:`init_detector`.
+        imgs: An image file, a BGR ``uint8`` array of shape (H, W, 3), or a
+            list of them.
+
+    Returns:
+        One ``DetDataSample`` per image (a single one for a single input)
+        whose ``pred_instances`` hold ``bboxes`` (N, 4) in pixels of the
+        original image, ``scores`` (N,) and ``labels`` (N,), indices into
+        ``model.dataset_meta['classes']``.
+    """
+    single = not isinstance(imgs, (list, tuple))
+    images = [imgs] if single else list(imgs)
+    if not images:
+        return []
+    from_array = isinstance(images[0], np.ndarray)
+    with DefaultScope.overwrite_default_scope(
+            model.cfg.get('default_scope', 'mmfewshot_det')):
+        pipeline = Compose([
+            TRANSFORMS.build(step)
+            for step in _inference_pipeline(model.cfg, from_array)
+        ])
+    results = []
+    for index, image in enumerate(images):
+        if from_array:
+            data = dict(img=image, img_id=index)
+        else:
+            data = dict(img_path=image, img_id=index)
+        batch = pseudo_collate([pipeline(data)])
+        with torch.no_grad():
+            results.extend(model.test_step(batch))
+    return results[0] if single else results

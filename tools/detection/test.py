@@ -1,0 +1,95 @@
+"""Test a trained few-shot detector: mAP of all, base and novel classes.
+
+Example::
+
+    python tools/detection/test.py CONFIG CHECKPOINT --show-dir vis
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+
+from mmdet.evaluation import DumpDetResults
+from mmengine.fileio import dump
+
+from mmfewshot.detection.apis import evaluated_splits, format_split_table
+from mmfewshot.utils import (ConfigError, add_run_args, apply_run_args,
+                             build_runner, init_dist_env,
+                             load_checkpoint_strict, load_config,
+                             user_errors)
+
+RESULTS_FILE = 'test_results.json'
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test a few-shot detector')
+    parser.add_argument('config', help='config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--out',
+        help='pickle file for the raw predictions of every test image '
+        '(mmdet format)')
+    parser.add_argument(
+        '--show-dir',
+        help='draw the detections of every test image into this folder '
+        '(relative paths are inside <work dir>/<time>/)')
+    parser.add_argument(
+        '--show-score-thr',
+        type=float,
+        default=0.3,
+        help='score threshold of the drawn detections')
+    add_run_args(parser)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    with user_errors('test'):
+        cfg = load_config(args.config, args.cfg_options)
+        apply_run_args(cfg, args, scope='mmfewshot_det')
+        if not osp.isfile(args.checkpoint):
+            raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
+        if args.out is not None and not args.out.endswith(('.pkl',
+                                                            '.pickle')):
+            raise ConfigError(f'--out must be a .pkl file, got {args.out}')
+        cfg.load_from = None
+        cfg.resume = False
+        # the weights come from the checkpoint
+        cfg.model.get('backbone', {}).pop('init_cfg', None)
+        if args.show_dir:
+            visualization = cfg.default_hooks.setdefault(
+                'visualization', dict(type='DetVisualizationHook'))
+            visualization.update(
+                draw=True,
+                test_out_dir=args.show_dir,
+                score_thr=args.show_score_thr)
+        init_dist_env(args.launcher)
+        runner = build_runner(cfg)
+        if args.out is not None:
+            runner.test_evaluator.metrics.append(
+                DumpDetResults(out_file_path=args.out))
+        load_checkpoint_strict(runner.model, args.checkpoint)
+        metrics = runner.test()
+    if runner.rank != 0:
+        return
+    splits = evaluated_splits(cfg.get('test_evaluator'))
+    table = format_split_table(metrics, splits)
+    out = osp.join(runner.work_dir, RESULTS_FILE)
+    partial = f'{out}.part'
+    dump(
+        dict(
+            config=args.config,
+            checkpoint=args.checkpoint,
+            metrics=metrics,
+            table=table.splitlines()),
+        partial,
+        file_format='json',
+        indent=2)
+    os.replace(partial, out)
+    print(table, flush=True)
+    print(f'metrics written to {out}', flush=True)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
