@@ -12,50 +12,59 @@ PREPROCESSOR = dict(mean=[127.5] * 3, std=[127.5] * 3)
 CONV4_32 = dict(type='Conv4')  # 256-d features on 32x32 images
 
 CLASSIFIERS = {
-    'ProtoNet': dict(type='ProtoNet', backbone=CONV4_32),
-    'MatchingNet': dict(type='MatchingNet', backbone=CONV4_32),
-    'MetaBaseline': dict(type='MetaBaseline', backbone=CONV4_32),
-    'RelationNet': dict(
+    'ProtoNet':
+    dict(type='ProtoNet', backbone=CONV4_32),
+    'MatchingNet':
+    dict(type='MatchingNet', backbone=CONV4_32),
+    'MetaBaseline':
+    dict(type='MetaBaseline', backbone=CONV4_32),
+    'RelationNet':
+    dict(
         type='RelationNet',
         backbone=dict(type='Conv4NoPool'),
         head=dict(
-            type='RelationHead', in_channels=64, feature_size=(6, 6),
+            type='RelationHead',
+            in_channels=64,
+            feature_size=(6, 6),
             padding=1)),
     # MAML differentiates through its inner loop: 16x16 images keep it
     # fast (Conv4 gives 64-d features on them)
-    'MAML': dict(
+    'MAML':
+    dict(
         type='MAML',
         backbone=CONV4_32,
         head=dict(type='LinearHead', num_classes=NUM_WAYS, in_channels=64),
         num_inner_steps=2,
         num_inner_steps_test=3,
         inner_lr=0.1),
-    'MAML-first-order': dict(
+    'MAML-first-order':
+    dict(
         type='MAML',
         backbone=CONV4_32,
         head=dict(type='LinearHead', num_classes=NUM_WAYS, in_channels=64),
         num_inner_steps=2,
         inner_lr=0.1,
         first_order=True),
-    'Baseline': dict(
+    'Baseline':
+    dict(
         type='Baseline',
         backbone=CONV4_32,
         head=dict(type='LinearHead', num_classes=8, in_channels=256),
         meta_test_head=dict(
             type='LinearHead', num_classes=NUM_WAYS, in_channels=256)),
-    'BaselinePlus': dict(
+    'BaselinePlus':
+    dict(
         type='BaselinePlus',
         backbone=CONV4_32,
         head=dict(type='CosineDistanceHead', num_classes=8, in_channels=256),
         meta_test_head=dict(
-            type='CosineDistanceHead', num_classes=NUM_WAYS,
-            in_channels=256)),
-    'NegMargin': dict(
+            type='CosineDistanceHead', num_classes=NUM_WAYS, in_channels=256)),
+    'NegMargin':
+    dict(
         type='NegMargin',
         backbone=CONV4_32,
         head=dict(
-            type='NegMarginHead', num_classes=8, in_channels=256,
-            margin=-0.1),
+            type='NegMarginHead', num_classes=8, in_channels=256, margin=-0.1),
         meta_test_head=dict(
             type='NegMarginHead', num_classes=NUM_WAYS, in_channels=256)),
 }
@@ -73,8 +82,9 @@ def build(name):
 def samples(labels, seed, size=32):
     generator = torch.Generator().manual_seed(seed)
     inputs = [
-        torch.randint(0, 256, (3, size, size), generator=generator,
-                      dtype=torch.uint8) for _ in labels
+        torch.randint(
+            0, 256, (3, size, size), generator=generator, dtype=torch.uint8)
+        for _ in labels
     ]
     return dict(
         inputs=inputs,
@@ -101,8 +111,7 @@ def test_train_loss_decreases_over_20_steps(name):
     model.train()
     size = IMAGE_SIZE.get(name, 32)
     data = plain_batch() if name in FINETUNE else episode_batch(size=size)
-    optim_wrapper = OptimWrapper(
-        torch.optim.Adam(model.parameters(), lr=1e-3))
+    optim_wrapper = OptimWrapper(torch.optim.Adam(model.parameters(), lr=1e-3))
     losses = []
     for _ in range(20):
         log_vars = model.train_step(data, optim_wrapper)
@@ -115,8 +124,7 @@ def test_train_loss_decreases_over_20_steps(name):
 def test_support_then_query_gives_one_score_per_query_and_class(name):
     model = build(name)
     meta_test_cfg = dict(
-        num_ways=NUM_WAYS,
-        support=dict(train=dict(num_steps=5, batch_size=4)))
+        num_ways=NUM_WAYS, support=dict(train=dict(num_steps=5, batch_size=4)))
     model.before_meta_test(meta_test_cfg)
     assert not model.training
     support_labels = torch.arange(NUM_WAYS).repeat_interleave(NUM_SHOTS)
@@ -132,8 +140,8 @@ def test_support_then_query_gives_one_score_per_query_and_class(name):
     assert len(results) == 2 * NUM_WAYS
     for result in results:
         assert result.pred_score.shape == (NUM_WAYS, )
-        assert torch.isclose(result.pred_score.sum(), torch.tensor(1.0),
-                             atol=1e-4)
+        assert torch.isclose(
+            result.pred_score.sum(), torch.tensor(1.0), atol=1e-4)
         assert int(result.pred_label) == int(result.pred_score.argmax())
 
 
@@ -157,8 +165,7 @@ def test_episode_batch_must_be_class_major():
     data['support_data']['data_samples'].reverse()
     with pytest.raises(ValueError, match='class-major'):
         model.train_step(
-            data,
-            OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1)))
+            data, OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1)))
 
 
 def test_maml_adaptation_improves_support_accuracy_and_keeps_weights():
@@ -204,3 +211,36 @@ def test_metric_classifier_answers_batched_tasks_like_single_tasks():
         single = torch.stack(
             [r.pred_score for r in model.forward_query(query[task])])
         torch.testing.assert_close(single, batched[task])
+
+
+def test_maml_normalises_every_batch_with_its_own_statistics():
+    model = build('MAML')
+    assert not any(
+        name.endswith(('running_mean', 'running_var'))
+        for name in model.state_dict())
+    labels = torch.arange(NUM_WAYS).repeat(3)
+    inputs = model.data_preprocessor(samples(labels, seed=4,
+                                             size=16))['inputs']
+    params = dict(model.named_parameters())
+    with torch.no_grad():
+        model.train()
+        in_training = model.logits_with(params, inputs)
+        model.eval()
+        at_meta_test = model.logits_with(params, inputs)
+        part = model.logits_with(params, inputs[:NUM_WAYS])
+    torch.testing.assert_close(at_meta_test, in_training)
+    # the statistics are those of the batch: a part of it comes out
+    # differently
+    assert not torch.allclose(part, at_meta_test[:NUM_WAYS], atol=1e-3)
+
+
+def test_maml_query_set_must_come_as_one_batch():
+    model = build('MAML')
+    meta_test_cfg = dict(fast_test=False, num_ways=5, num_queries=15)
+    with pytest.raises(ValueError, match='query.batch_size'):
+        model.before_meta_test(dict(meta_test_cfg, query=dict(batch_size=25)))
+    model.before_meta_test(dict(meta_test_cfg, query=dict(batch_size=75)))
+    # with running statistics any batching gives the same answers
+    cfg = dict(CLASSIFIERS['MAML'], track_running_stats=True)
+    running = MODELS.build(dict(cfg, data_preprocessor=PREPROCESSOR))
+    running.before_meta_test(dict(meta_test_cfg, query=dict(batch_size=25)))

@@ -50,8 +50,6 @@ METHODS = {
     'maml': 'MAML',
 }
 FINETUNE_METHODS = ('Baseline', 'BaselinePlus', 'NegMargin')
-# the setting of Meta-Baseline's stage 1, a Baseline classifier
-PRETRAIN_SETTING = 'pretrain'
 # benchmark in a config name -> (dataset class, data root, base classes)
 BENCHMARKS = {
     'cub': ('CUBDataset', 'data/CUB_200_2011', 100),
@@ -89,8 +87,6 @@ BENCHMARK_CONFIGS = [
 
 
 def expected_classifier(path: Path) -> str:
-    if name_fields(path)['setting'] == PRETRAIN_SETTING:
-        return 'Baseline'
     return METHODS[path.parts[-3]]
 
 
@@ -141,23 +137,11 @@ def test_zoo_has_every_method_benchmark_backbone_and_meta_test():
                  for shots in ('1', '5')}
     for method in METHODS:
         assert (CONFIG_ROOT / method / 'README.md').is_file(), method
-        fields = [
-            name_fields(path) for path in BENCHMARK_CONFIGS
-            if path.parts[-3] == method
-        ]
-        main = [(field['dataset'], field['backbone'], field['num_shots'])
-                for field in fields if field['setting'] != PRETRAIN_SETTING]
-        assert len(main) == 12 and set(main) == full_grid, method
-        pretrain = [(field['dataset'], field['backbone'], field['num_shots'])
-                    for field in fields
-                    if field['setting'] == PRETRAIN_SETTING]
-        if method == 'meta_baseline':
-            assert sorted(pretrain) == sorted((dataset, backbone, '1')
-                                              for dataset in BENCHMARKS
-                                              for backbone in BACKBONES)
-        else:
-            assert pretrain == []
-    assert len(BENCHMARK_CONFIGS) == 8 * 12 + 6
+        grid = [(fields['dataset'], fields['backbone'], fields['num_shots'])
+                for fields in map(name_fields, BENCHMARK_CONFIGS)
+                if fields['algorithm'] == method.replace('_', '-')]
+        assert len(grid) == 12 and set(grid) == full_grid, method
+    assert len(BENCHMARK_CONFIGS) == 8 * 12
 
 
 @pytest.mark.parametrize('path', LEAF_CONFIGS, ids=config_id)
@@ -292,8 +276,14 @@ def test_model_builds_and_head_takes_backbone_features(path):
     if type(model).__name__ == 'MAML':
         assert head.num_classes == cfg.train_dataloader.dataset.num_ways
         assert (model.num_inner_steps, model.num_inner_steps_test,
-                model.inner_lr) == (5, 10, 0.01)
-        assert model.first_order is (fields['backbone'] == 'resnet12')
+                model.inner_lr) == (2, 5, 0.01)
+        assert model.first_order is False
+        # BatchNorm always normalises with the statistics of its batch
+        norms = [
+            module for module in model.modules()
+            if isinstance(module, torch.nn.modules.batchnorm._BatchNorm)
+        ]
+        assert norms and not any(norm.track_running_stats for norm in norms)
 
 
 # -- data ---------------------------------------------------------------------
@@ -377,8 +367,9 @@ def test_meta_test_fits_the_method(path):
             assert meta_test_cfg.tasks_per_batch <= 10
         finetune = meta_test_cfg.get('support', {}).get('train')
         if classifier in FINETUNE_METHODS:
+            num_steps = 150 if name_fields(path)['num_shots'] == '1' else 600
             assert (finetune.num_steps, finetune.batch_size,
-                    finetune.optimizer.lr) == (150, 4, 0.01)
+                    finetune.optimizer.lr) == (num_steps, 4, 0.01)
         else:
             assert finetune is None
 
@@ -402,42 +393,48 @@ FIVE_SHOT_CONFIGS = [
 
 @pytest.mark.parametrize('path', FIVE_SHOT_CONFIGS, ids=config_id)
 def test_five_shot_config_differs_from_one_shot_in_shots_only(path):
+    """The 5-shot meta test; and where the original differs: longer
+    fine-tuning, Meta-Baseline's Baseline checkpoint and tieredImageNet
+    Baseline++'s schedule (see test_reference_configs.py)."""
     five_shot, one_shot = load(path), load(one_shot_sibling(path))
-    assert five_shot.model == one_shot.model
-    assert five_shot.optim_wrapper == one_shot.optim_wrapper
-    assert five_shot.train_cfg == one_shot.train_cfg
+    fields = name_fields(path)
+    model = copy.deepcopy(five_shot.model)
+    if fields['algorithm'] == 'meta-baseline':
+        model.backbone.init_cfg.checkpoint = model.backbone.init_cfg \
+            .checkpoint.replace('5way-5shot', '5way-1shot')
+    assert model == one_shot.model
+    if (fields['algorithm'], fields['dataset']) != ('baseline-plus',
+                                                    'tiered-imagenet'):
+        assert five_shot.optim_wrapper == one_shot.optim_wrapper
+        assert five_shot.train_cfg == one_shot.train_cfg
+        assert five_shot.param_scheduler == one_shot.param_scheduler
     for key in ('val_dataloader', 'test_dataloader'):
         assert one_shot[key].dataset.num_shots == 1
         assert five_shot[key].dataset.num_shots == 5
-    if expected_classifier(path) == 'MAML':
-        # MAML learns an initialisation for tasks of one shape
-        assert one_shot.train_dataloader.dataset.num_shots == 1
-        assert five_shot.train_dataloader.dataset.num_shots == 5
-    else:
-        assert five_shot.train_dataloader == one_shot.train_dataloader
+    assert five_shot.train_dataloader == one_shot.train_dataloader
 
 
 META_STAGE_CONFIGS = [
     path for path in LEAF_CONFIGS if path.parts[-3] == 'meta_baseline'
-    and name_fields(path)['setting'] is None
 ]
 
 
 @pytest.mark.parametrize('path', META_STAGE_CONFIGS, ids=config_id)
-def test_meta_baseline_starts_from_its_pretraining(path):
+def test_meta_baseline_starts_from_the_best_baseline_checkpoint(path):
     cfg = load(path)
     fields = name_fields(path)
-    pretrain_name = (f"meta-baseline_{PRETRAIN_SETTING}_{fields['backbone']}"
-                     f"_1xb128_{fields['dataset']}_5way-1shot")
-    pretrain = load(path.parent / f'{pretrain_name}.py')
-    assert pretrain.model.backbone.type == cfg.model.backbone.type
-    max_epochs = pretrain.train_cfg.max_epochs
-    # the last epoch is saved, and named after its number
-    assert max_epochs % pretrain.default_hooks.checkpoint.interval == 0
+    baseline_name = (f"baseline_{fields['backbone']}_1xb64_"
+                     f"{fields['dataset']}_5way-{fields['num_shots']}shot")
+    baseline = load(CONFIG_ROOT / 'baseline' / path.parent.name /
+                    f'{baseline_name}.py')
+    assert baseline.model.backbone.type == cfg.model.backbone.type
+    # the checkpoint hook keeps one best checkpoint per work dir, named
+    # best_accuracy_mean_epoch_<n>.pth
+    assert baseline.default_hooks.checkpoint.save_best == 'accuracy_mean'
     init_cfg = cfg.model.backbone.init_cfg
-    assert (init_cfg.type, init_cfg.prefix) == ('Pretrained', 'backbone.')
+    assert (init_cfg.type, init_cfg.prefix) == ('PretrainedMatch', 'backbone.')
     assert init_cfg.checkpoint == \
-        f'work_dirs/{pretrain_name}/epoch_{max_epochs}.pth'
+        f'work_dirs/{baseline_name}/best_accuracy_mean_*.pth'
 
 
 # -- one training step per method ---------------------------------------------
@@ -491,7 +488,7 @@ def cub_conv4_config(method: str, setting: Optional[str] = None) -> Path:
 TRAIN_STEP_CONFIGS = [
     cub_conv4_config(method, 'cosine' if method == 'neg_margin' else None)
     for method in METHODS
-] + [cub_conv4_config('meta_baseline', PRETRAIN_SETTING)]
+]
 
 
 @pytest.mark.parametrize('path', TRAIN_STEP_CONFIGS, ids=config_id)

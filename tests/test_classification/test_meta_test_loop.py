@@ -15,22 +15,37 @@ PIPELINE = [
     dict(type='PackInputs'),
 ]
 MODELS = {
-    'ProtoNet': dict(type='ProtoNet', backbone=dict(type='Conv4')),
-    'Baseline': dict(
+    'ProtoNet':
+    dict(type='ProtoNet', backbone=dict(type='Conv4')),
+    'Baseline':
+    dict(
         type='Baseline',
         backbone=dict(type='Conv4'),
         head=dict(type='LinearHead', num_classes=12, in_channels=256),
         meta_test_head=dict(type='LinearHead', num_classes=5,
                             in_channels=256)),
+    # BatchNorm with the statistics of every batch, as the original MAML
+    'MAML':
+    dict(
+        type='MAML',
+        backbone=dict(type='Conv4'),
+        head=dict(type='LinearHead', num_classes=5, in_channels=256),
+        num_inner_steps_test=3,
+        inner_lr=0.1),
 }
+# models that adapt the backbone answer tasks from images only
+META_TEST_CFGS = {'MAML': dict(fast_test=False)}
 
 
-def runner_cfg(data_prefix, work_dir, model='ProtoNet', num_episodes=12,
-               meta_test_cfg=None, launcher='none'):
+def runner_cfg(data_prefix,
+               work_dir,
+               model='ProtoNet',
+               num_episodes=12,
+               meta_test_cfg=None,
+               launcher='none'):
     meta_test_cfg = dict(meta_test_cfg or {})
     meta_test_cfg.setdefault(
-        'support', dict(batch_size=3, train=dict(num_steps=20,
-                                                 batch_size=4)))
+        'support', dict(batch_size=3, train=dict(num_steps=20, batch_size=4)))
     return Config(
         dict(
             default_scope='mmfewshot_cls',
@@ -86,8 +101,11 @@ def test_batched_one_at_a_time_and_dataloader_paths_agree(
     }.items():
         torch.manual_seed(0)
         runner = Runner.from_cfg(
-            runner_cfg(shape_datasets['novel'], tmp_path / name, model,
-                       meta_test_cfg=meta_test_cfg))
+            runner_cfg(
+                shape_datasets['novel'],
+                tmp_path / name,
+                model,
+                meta_test_cfg=meta_test_cfg))
         accuracies[name] = task_accuracies(runner)
     assert len(accuracies['batched']) == 12
     assert accuracies['batched'] == accuracies['one task at a time']
@@ -111,7 +129,7 @@ def test_runner_test_reports_mean_std_and_interval(shape_datasets, tmp_path):
 
 
 def test_meta_test_loop_rejects_non_meta_test_dataset(shape_datasets,
-                                                       tmp_path):
+                                                      tmp_path):
     cfg = runner_cfg(shape_datasets['novel'], tmp_path)
     cfg.test_dataloader.dataset = cfg.test_dataloader.dataset.dataset
     runner = Runner.from_cfg(cfg)
@@ -139,20 +157,30 @@ torch.save(metrics, os.path.join(sys.argv[2], f'metrics{rank}.pth'))
 """
 
 
-@pytest.mark.parametrize('model', ['ProtoNet', 'Baseline'])
-def test_one_and_two_processes_give_identical_results(shape_datasets,
-                                                       tmp_path, model):
+@pytest.mark.parametrize('model', ['ProtoNet', 'Baseline', 'MAML'])
+def test_one_and_two_processes_give_identical_results(shape_datasets, tmp_path,
+                                                      model):
     # 11 tasks: not a multiple of the world size, so padding is exercised
-    cfg = runner_cfg(shape_datasets['novel'], tmp_path / 'single', model,
-                     num_episodes=11)
+    meta_test_cfg = META_TEST_CFGS.get(model)
+    cfg = runner_cfg(
+        shape_datasets['novel'],
+        tmp_path / 'single',
+        model,
+        num_episodes=11,
+        meta_test_cfg=meta_test_cfg)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # as each worker below (OMP_NUM_THREADS=1)
     try:
         single = Runner.from_cfg(cfg).test()
     finally:
         torch.set_num_threads(threads)
-    dist_cfg = runner_cfg(shape_datasets['novel'], tmp_path, model,
-                          num_episodes=11, launcher='pytorch')
+    dist_cfg = runner_cfg(
+        shape_datasets['novel'],
+        tmp_path,
+        model,
+        num_episodes=11,
+        meta_test_cfg=meta_test_cfg,
+        launcher='pytorch')
     dist_cfg.dump(str(tmp_path / 'config.py'))
     (tmp_path / 'worker.py').write_text(WORKER)
     env = dict(os.environ, OMP_NUM_THREADS='1')
@@ -173,8 +201,8 @@ def test_one_and_two_processes_give_identical_results(shape_datasets,
         assert metrics['accuracy_std'] == pytest.approx(single['accuracy_std'])
 
 
-def test_feature_extraction_is_sharded_by_whole_batches(shape_datasets,
-                                                        tmp_path):
+def test_feature_extraction_is_sharded_by_whole_batches(
+        shape_datasets, tmp_path):
     runner = Runner.from_cfg(runner_cfg(shape_datasets['novel'], tmp_path))
     loop = runner.test_loop  # 128 images in batches of 7
 
@@ -188,3 +216,23 @@ def test_feature_extraction_is_sharded_by_whole_batches(shape_datasets,
     # rank r takes batches r, r + 3, ... of the single-process run
     for rank in range(3):
         assert shards[rank] == single[rank::3]
+
+
+def test_maml_task_results_do_not_depend_on_the_tasks_around_them(
+        shape_datasets, tmp_path):
+    """Batch statistics come from a task's own support or query set: the
+    same task gives the same answer alone, among others, or in another
+    order."""
+    cfg = runner_cfg(
+        shape_datasets['novel'],
+        tmp_path,
+        'MAML',
+        meta_test_cfg=dict(fast_test=False))
+    loop = Runner.from_cfg(cfg).test_loop
+    model = loop.prepare_model()
+    results = loop.run_tasks(model, [0, 1, 2, 3, 4, 5])
+    alone = loop.run_tasks(model, [4])
+    reversed_order = loop.run_tasks(model, [5, 4, 3, 2, 1, 0])
+    assert alone[0] == results[4]
+    assert reversed_order[::-1] == results
+    assert len({result['accuracy'] for result in results}) > 1

@@ -1,6 +1,7 @@
-# Meta stage of Meta-Baseline: episodic fine-tuning of a pre-trained
-# backbone, 100k iterations of SGD at 1e-3 with a tenfold decay after 20k
-# and 40k; meta validation and a checkpoint every 2k iterations.
+# Meta stage of Meta-Baseline: episodic training of a Baseline backbone,
+# 100k iterations of SGD at 1e-3 after a linear warm-up over the first 3000
+# iterations, a tenfold decay after 20k and 40k iterations; meta validation
+# and a checkpoint every 2k iterations.
 _base_ = ['../default_runtime.py']
 
 train_cfg = dict(
@@ -8,8 +9,15 @@ train_cfg = dict(
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=0.001, momentum=0.9, weight_decay=0.0001))
-param_scheduler = dict(
-    type='MultiStepLR', by_epoch=False, milestones=[20000, 40000], gamma=0.1)
+param_scheduler = [
+    dict(
+        type='LinearLR', start_factor=0.25, by_epoch=False, begin=0, end=3000),
+    dict(
+        type='MultiStepLR',
+        by_epoch=False,
+        milestones=[20000, 40000],
+        gamma=0.1)
+]
 
 default_hooks = dict(
     checkpoint=dict(interval=2000, by_epoch=False),

@@ -1,6 +1,6 @@
 _base_ = [
     '../../_base_/datasets/tiered_imagenet_plain-train.py',
-    '../../_base_/schedules/sgd_200epoch.py'
+    '../../_base_/schedules/sgd_100epoch.py'
 ]
 
 model = dict(

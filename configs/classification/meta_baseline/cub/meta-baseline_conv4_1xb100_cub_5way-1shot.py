@@ -1,7 +1,7 @@
-# Stage 2 of Meta-Baseline: meta-train the pre-trained classifier's
-# backbone with the cosine nearest-centroid metric it is evaluated
-# with. Train the stage-1 config first: its last checkpoint is
-# loaded into the backbone when training starts.
+# Meta stage of Meta-Baseline: the backbone of the best checkpoint of the
+# Baseline config of the same backbone and meta test is meta-trained with
+# the cosine nearest-centroid metric it is evaluated with. Train that
+# Baseline config first.
 _base_ = [
     '../../_base_/datasets/cub_episodic-train.py',
     '../../_base_/schedules/sgd_100k_iter.py'
@@ -15,9 +15,9 @@ model = dict(
     backbone=dict(
         type='Conv4',
         init_cfg=dict(
-            type='Pretrained',
-            checkpoint='work_dirs/meta-baseline_pretrain_conv4_1xb128_'
-            'cub_5way-1shot/epoch_100.pth',
+            type='PretrainedMatch',
+            checkpoint='work_dirs/baseline_conv4_1xb64_cub_'
+            '5way-1shot/best_accuracy_mean_*.pth',
             prefix='backbone.')),
     head=dict(
         type='MetaBaselineHead', temperature=10.0, learnable_temperature=True))

@@ -3,6 +3,5 @@ _base_ = ['./meta-baseline_conv4_1xb100_cub_5way-1shot.py']
 model = dict(
     backbone=dict(
         type='ResNet12',
-        init_cfg=dict(
-            checkpoint='work_dirs/meta-baseline_pretrain_resnet12_1xb128_'
-            'cub_5way-1shot/epoch_100.pth')))
+        init_cfg=dict(checkpoint='work_dirs/baseline_resnet12_1xb64_cub_'
+                      '5way-1shot/best_accuracy_mean_*.pth')))

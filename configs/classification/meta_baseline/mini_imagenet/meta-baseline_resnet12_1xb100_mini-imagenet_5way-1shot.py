@@ -4,5 +4,5 @@ model = dict(
     backbone=dict(
         type='ResNet12',
         init_cfg=dict(
-            checkpoint='work_dirs/meta-baseline_pretrain_resnet12_1xb128_'
-            'mini-imagenet_5way-1shot/epoch_100.pth')))
+            checkpoint='work_dirs/baseline_resnet12_1xb64_mini-imagenet_'
+            '5way-1shot/best_accuracy_mean_*.pth')))

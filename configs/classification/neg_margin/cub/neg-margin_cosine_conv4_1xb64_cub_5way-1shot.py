@@ -11,7 +11,7 @@ model = dict(
         num_classes=_base_.num_base_classes,
         in_channels=1600,
         metric_type='cosine',
-        margin=-0.005,
+        margin=-0.01,
         temperature=10.0),
     meta_test_head=dict(
         type='NegMarginHead',
@@ -20,3 +20,7 @@ model = dict(
         metric_type='cosine',
         margin=0.0,
         temperature=5.0))
+
+# the original's support loader keeps the last, smaller batch of every pass
+val_cfg = dict(meta_test_cfg=dict(support=dict(train=dict(drop_last=False))))
+test_cfg = dict(meta_test_cfg=dict(support=dict(train=dict(drop_last=False))))

@@ -20,3 +20,7 @@ model = dict(
         metric_type='cosine',
         margin=0.0,
         temperature=5.0))
+
+# the original's support loader keeps the last, smaller batch of every pass
+val_cfg = dict(meta_test_cfg=dict(support=dict(train=dict(drop_last=False))))
+test_cfg = dict(meta_test_cfg=dict(support=dict(train=dict(drop_last=False))))

@@ -13,8 +13,9 @@ class BaseMetricClassifier(BaseFewShotClassifier):
 
     Training batches hold whole episodes, ``{'support_data': ...,
     'query_data': ...}``, with samples in class-major order (see
-    :func:`episode_layout`); several episodes per batch are scored in one
-    batched call of the head.
+    :func:`episode_layout`). The support images of all episodes of a batch
+    pass the backbone together, then their query images, and all episodes
+    are scored in one batched call of the head.
     """
 
     def loss(self, support_data: dict, query_data: dict,
@@ -28,17 +29,10 @@ class BaseMetricClassifier(BaseFewShotClassifier):
             raise ValueError(
                 f'support has {num_episodes} episodes of {num_ways} ways but '
                 f'query has {query_layout[0]} of {query_layout[1]}')
-        support_inputs = support_data['inputs']
-        query_inputs = query_data['inputs']
-        if support_inputs.shape[1:] == query_inputs.shape[1:]:
-            # one backbone pass over support and query together
-            feats = self.extract_feat(
-                torch.cat([support_inputs, query_inputs]))
-            support_feats, query_feats = feats.split(
-                [len(support_inputs), len(query_inputs)])
-        else:
-            support_feats = self.extract_feat(support_inputs)
-            query_feats = self.extract_feat(query_inputs)
+        # support and query pass the backbone separately, so in training
+        # mode each is normalised with its own batch statistics
+        support_feats = self.extract_feat(support_data['inputs'])
+        query_feats = self.extract_feat(query_data['inputs'])
         return self.head.loss(
             support_feats.view(num_episodes, -1, *support_feats.shape[1:]),
             support_labels.view(num_episodes, -1),

@@ -4,6 +4,7 @@ import torch
 import torch.nn.functional as F
 from mmpretrain.structures import DataSample
 from torch.func import functional_call
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmfewshot.classification.registry import MODELS
 from ..utils import episode_layout
@@ -24,6 +25,14 @@ class MAML(BaseFewShotClassifier):
     parameters are never modified by adaptation. Second-order gradients
     flow through the inner loop unless ``first_order=True``.
 
+    As in the original toolbox (and the MAML papers' code), BatchNorm
+    layers keep no running statistics by default: every pass is normalised
+    with the statistics of its own batch, in training and at meta test.
+    The support set of a task is one batch (however the support loader
+    splits it) and its query set must come as one batch, so a task's
+    result does not depend on how the meta test is batched or split
+    between processes.
+
     Args:
         backbone: Backbone config.
         head: Head config; a linear head whose ``num_classes`` is the
@@ -33,6 +42,8 @@ class MAML(BaseFewShotClassifier):
         inner_lr: Inner-loop learning rate.
         first_order: Use the first-order approximation (no gradient through
             the inner loop).
+        track_running_stats: Keep BatchNorm running statistics and
+            normalise with them at meta test (not the original behaviour).
         neck: Optional neck config.
         data_preprocessor: Preprocessor config.
         init_cfg: Initialisation config.
@@ -48,12 +59,21 @@ class MAML(BaseFewShotClassifier):
                  num_inner_steps_test: int = 10,
                  inner_lr: float = 0.01,
                  first_order: bool = False,
+                 track_running_stats: bool = False,
                  **kwargs) -> None:
         super().__init__(backbone=backbone, head=head, **kwargs)
         self.num_inner_steps = num_inner_steps
         self.num_inner_steps_test = num_inner_steps_test
         self.inner_lr = inner_lr
         self.first_order = first_order
+        self.track_running_stats = track_running_stats
+        if not track_running_stats:
+            for module in self.modules():
+                if isinstance(module, _BatchNorm):
+                    module.track_running_stats = False
+                    module.running_mean = None
+                    module.running_var = None
+                    module.num_batches_tracked = None
         self._support_inputs: List[torch.Tensor] = []
         self._adapted: Optional[Params] = None
 
@@ -137,13 +157,23 @@ class MAML(BaseFewShotClassifier):
                           adapted: torch.Tensor) -> torch.Tensor:
         return original + (adapted - original).detach()
 
-    # -- meta test --------------------------------------------------------------
+    # -- meta test ----------------------------------------------------------
     def before_meta_test(self, meta_test_cfg: dict) -> None:
         super().before_meta_test(meta_test_cfg)
         if self.meta_test_cfg.get('fast_test', False):
             raise ValueError(
                 'MAML adapts the backbone to every task, so features cannot '
                 'be cached: set meta_test_cfg.fast_test=False')
+        query_batch = (self.meta_test_cfg.get('query') or {}).get('batch_size')
+        query_set = self.meta_test_cfg.get(
+            'num_ways', 0) * self.meta_test_cfg.get('num_queries', 0)
+        if not self.track_running_stats and query_batch is not None \
+                and query_batch < query_set:
+            raise ValueError(
+                f'meta_test_cfg.query.batch_size={query_batch}: MAML '
+                'normalises a query set with its own batch statistics, so it '
+                f'must come as one batch of {query_set} images (leave '
+                'query.batch_size unset)')
 
     def before_forward_support(self, task_seed: Optional[int] = None) -> None:
         super().before_forward_support(task_seed)

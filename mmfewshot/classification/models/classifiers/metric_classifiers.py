@@ -7,8 +7,9 @@ from .base_metric import BaseMetricClassifier
 class ProtoNet(BaseMetricClassifier):
     """Prototypical Networks (Snell et al., 2017).
 
-    Queries are scored by negative squared Euclidean distance to the mean
-    support feature of each class (:class:`PrototypeHead`).
+    Queries are scored by their negative Euclidean distance to the mean
+    support feature of each class (:class:`PrototypeHead`; squared with
+    ``head=dict(type='PrototypeHead', squared=True)``, as in the paper).
     """
 
     def __init__(self,
@@ -22,8 +23,8 @@ class ProtoNet(BaseMetricClassifier):
 class RelationNet(BaseMetricClassifier):
     """Relation Networks (Sung et al., 2018).
 
-    A learned relation module scores the concatenation of a class's summed
-    support feature maps and a query feature map (:class:`RelationHead`);
+    A learned relation module scores the concatenation of a query feature
+    map and a class's mean support feature map (:class:`RelationHead`);
     the backbone keeps spatial maps (``Conv4NoPool``).
     """
 
@@ -55,9 +56,9 @@ class MetaBaseline(BaseMetricClassifier):
     """Meta-Baseline (Chen et al., 2021).
 
     Cosine similarity to class centroids with a learnable temperature
-    (:class:`MetaBaselineHead`), meta-trained from a backbone pre-trained
-    as a classifier on all base classes (load it with ``init_cfg`` or
-    ``load_from``).
+    (:class:`MetaBaselineHead`), meta-trained from the backbone of a
+    Baseline classifier trained on all base classes (load it with the
+    backbone's ``init_cfg``).
     """
 
     def __init__(self,

@@ -142,8 +142,10 @@ class BaseFinetuneHead(BaseFewShotHead):
         num_classes: Number of base classes.
         in_channels: Feature dimension.
         finetune_cfg: Fine-tuning at meta test: ``num_steps``,
-            ``batch_size`` (support samples per step) and ``optimizer``
-            (an element-wise torch optimizer config such as SGD or Adam).
+            ``batch_size`` (support samples per step), ``drop_last``
+            (whether the last, smaller batch of every pass over the
+            support set is skipped) and ``optimizer`` (an element-wise
+            torch optimizer config such as SGD or Adam).
         loss: Config of the loss module.
         init_cfg: Initialisation config.
     """
@@ -151,6 +153,7 @@ class BaseFinetuneHead(BaseFewShotHead):
     default_finetune_cfg = dict(
         num_steps=100,
         batch_size=4,
+        drop_last=False,
         optimizer=dict(
             type='SGD',
             lr=0.01,
@@ -261,7 +264,8 @@ class BaseFinetuneHead(BaseFewShotHead):
         reduced = self._finetune(reduced, feats.bmm(basis), support_labels,
                                  generators)
         return {
-            key: value.bmm(basis.transpose(1, 2))
+            key:
+            value.bmm(basis.transpose(1, 2))
             if key in self.feature_space_keys else value
             for key, value in reduced.items()
         }
@@ -271,17 +275,16 @@ class BaseFinetuneHead(BaseFewShotHead):
                   generators: List[torch.Generator]) -> TaskState:
         """Run ``finetune_cfg`` on trainable [T, ...] leaves ``state``."""
         num_tasks, num_support = labels.shape
-        num_steps = int(self.finetune_cfg['num_steps'])
-        batch_size = min(int(self.finetune_cfg['batch_size']), num_support)
-        batch_indices = self._batch_indices(generators, num_support,
-                                            num_steps,
-                                            batch_size).to(feats.device)
+        batches = self._batch_indices(
+            generators, num_support, int(self.finetune_cfg['num_steps']),
+            min(int(self.finetune_cfg['batch_size']), num_support),
+            bool(self.finetune_cfg['drop_last']))
         optimizer = OPTIMIZERS.build(
             dict(self.finetune_cfg['optimizer'], params=list(state.values())))
         task_index = torch.arange(num_tasks, device=feats.device)[:, None]
         with torch.enable_grad():
-            for step in range(num_steps):
-                indices = batch_indices[:, step]  # [T, B]
+            for indices in batches:
+                indices = indices.to(feats.device)  # [T, B]
                 batch_labels = labels[task_index, indices]
                 logits = self.task_logits(state, feats[task_index, indices],
                                           batch_labels)
@@ -300,19 +303,32 @@ class BaseFinetuneHead(BaseFewShotHead):
 
     @staticmethod
     def _batch_indices(generators: List[torch.Generator], num_support: int,
-                       num_steps: int, batch_size: int) -> torch.Tensor:
-        """Support indices of every fine-tuning step: [T, steps, batch].
+                       num_steps: int, batch_size: int,
+                       drop_last: bool) -> List[torch.Tensor]:
+        """Support indices of every fine-tuning step, a [T, B] tensor each.
 
-        Each task walks through random permutations of its support set,
-        drawn from its own generator.
+        Every task is fed as by a shuffling dataloader over its support
+        set: each pass is a new random permutation (from the task's own
+        generator) cut into batches of ``batch_size``, whose last, smaller
+        batch is skipped with ``drop_last``; passes follow one another
+        until ``num_steps`` batches are served.
         """
-        num_epochs = -(-num_steps * batch_size // num_support)
-        keys = torch.stack([
-            torch.rand(num_epochs, num_support, generator=generator)
-            for generator in generators
-        ])
-        order = keys.argsort(dim=-1).flatten(1)[:, :num_steps * batch_size]
-        return order.view(len(generators), num_steps, batch_size)
+        bounds = [(start, min(start + batch_size, num_support))
+                  for start in range(0, num_support, batch_size)]
+        if drop_last and bounds[-1][1] - bounds[-1][0] < batch_size:
+            bounds.pop()
+        num_passes = -(-num_steps // len(bounds))
+        orders = torch.stack([
+            torch.stack([
+                torch.randperm(num_support, generator=generator)
+                for _ in range(num_passes)
+            ]) for generator in generators
+        ])  # [T, passes, S]
+        return [
+            orders[:, step // len(bounds),
+                   slice(*bounds[step % len(bounds)])]
+            for step in range(num_steps)
+        ]
 
 
 def uniform_init(shape: Sequence[int], bound: float,

@@ -9,12 +9,14 @@ from .base_head import BaseMetricHead, TaskState
 
 @MODELS.register_module()
 class MatchingHead(BaseMetricHead):
-    """Matching Networks: attention over the support set.
+    """Matching Networks (without full context embeddings): attention over
+    the support set.
 
     A query attends to every support sample with a softmax over their
-    scaled cosine similarities; the class probabilities are the attention
-    mass on each class. The head returns log-probabilities, so its loss is
-    :class:`NLLLoss`.
+    cosine similarities times ``temperature``; the score of a class is the
+    mean attention on its support samples. The head returns the logarithm
+    of these scores, so its loss is :class:`NLLLoss` (and their softmax,
+    the probabilities, are the scores normalised to sum to 1).
 
     Args:
         temperature: Scale of the cosine similarities before the softmax.
@@ -34,18 +36,15 @@ class MatchingHead(BaseMetricHead):
               support_labels: torch.Tensor,
               num_ways: int,
               task_seeds: Optional[Sequence[int]] = None) -> TaskState:
+        one_hot = F.one_hot(support_labels, num_ways).to(support_feats.dtype)
         return dict(
             support=F.normalize(support_feats.flatten(2), dim=-1),
-            one_hot=F.one_hot(support_labels,
-                              num_ways).to(support_feats.dtype))
+            class_weights=one_hot / one_hot.sum(1, keepdim=True).clamp(min=1))
 
     def predict(self, state: TaskState,
                 query_feats: torch.Tensor) -> torch.Tensor:
         query = F.normalize(query_feats.flatten(2), dim=-1)
         attention = (self.temperature *
                      query.bmm(state['support'].transpose(1, 2))).softmax(-1)
-        probs = attention.bmm(state['one_hot'])
-        return probs.clamp(min=1e-12).log()
-
-    def scores_to_probs(self, scores: torch.Tensor) -> torch.Tensor:
-        return scores.exp()
+        # the clamp keeps an attention that underflowed to 0 finite
+        return attention.bmm(state['class_weights']).clamp(min=1e-12).log()

@@ -8,13 +8,22 @@ from .base_head import BaseMetricHead, TaskState, class_means
 
 @MODELS.register_module()
 class PrototypeHead(BaseMetricHead):
-    """Prototypical Networks: negative squared Euclidean distance to the
-    mean support feature (prototype) of each class.
+    """Prototypical Networks: a query is scored by its negative Euclidean
+    distance to the mean support feature (prototype) of each class.
+
+    The original toolbox scores by the plain distance, which its configs
+    and reference results use; the paper (Snell et al., 2017) by the
+    squared distance, available with ``squared=True``.
 
     Args:
+        squared: Score by the negative squared distance.
         loss: Config of the loss module.
         init_cfg: Initialisation config.
     """
+
+    def __init__(self, squared: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.squared = squared
 
     def adapt(self,
               support_feats: torch.Tensor,
@@ -27,11 +36,5 @@ class PrototypeHead(BaseMetricHead):
 
     def predict(self, state: TaskState,
                 query_feats: torch.Tensor) -> torch.Tensor:
-        query = query_feats.flatten(2)
-        prototypes = state['prototypes']
-        # ||q - p||^2 = ||q||^2 - 2 q.p + ||p||^2, computed batched
-        distances = (
-            query.pow(2).sum(-1, keepdim=True) -
-            2 * query.bmm(prototypes.transpose(1, 2)) +
-            prototypes.pow(2).sum(-1).unsqueeze(1))
-        return -distances
+        distances = torch.cdist(query_feats.flatten(2), state['prototypes'])
+        return -(distances.pow(2) if self.squared else distances)

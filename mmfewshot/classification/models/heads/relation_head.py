@@ -1,37 +1,49 @@
+import math
 from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from mmfewshot.classification.registry import MODELS
-from .base_head import BaseMetricHead, TaskState
+from ..losses import MSELoss
+from .base_head import BaseMetricHead, TaskState, class_means
 
 
-def _relation_block(in_channels: int, out_channels: int,
-                    padding: int) -> nn.Sequential:
+def _relation_block(in_channels: int, out_channels: int, padding: int,
+                    norm_momentum: float) -> nn.Sequential:
     return nn.Sequential(
         nn.Conv2d(in_channels, out_channels, 3, padding=padding),
-        nn.BatchNorm2d(out_channels), nn.ReLU(inplace=True), nn.MaxPool2d(2))
+        nn.BatchNorm2d(out_channels, momentum=norm_momentum), nn.ReLU(),
+        nn.MaxPool2d(2))
 
 
 @MODELS.register_module()
 class RelationHead(BaseMetricHead):
-    """Relation Networks: a learned module scores (class, query) pairs.
+    """Relation Networks (Sung et al., 2018): a learned module scores
+    (query, class) pairs.
 
-    The class representation is the sum of its support feature maps; it is
-    concatenated with a query's feature map along the channels and fed to
-    two conv blocks and two fully connected layers ending in a sigmoid
-    relation score in [0, 1]. Trained by regressing the score to 1 for the
-    query's class and 0 otherwise (:class:`MSELoss`).
+    A class is represented by the mean of its support feature maps. A
+    query's map and a class map are concatenated along the channels (query
+    first) and fed to two blocks of conv3x3 -> BatchNorm -> ReLU ->
+    max-pool and two fully connected layers with a ReLU between them; the
+    output is the relation score of the pair. With the default
+    cross-entropy loss the scores of a query are logits over the classes
+    (the original toolbox); with :class:`MSELoss` they pass a sigmoid and
+    are regressed to 1 for the query's class and 0 for the others (the
+    paper).
 
     Args:
         in_channels: Channels of the backbone feature map.
         feature_size: Spatial size (h, w) of the feature map, e.g. (19, 19)
             for ``Conv4NoPool`` on 84x84 images.
         feat_channels: Channels of the relation module's conv blocks.
+            Defaults to ``in_channels``.
         hidden_channels: Width of the hidden fully connected layer.
-        padding: Padding of the relation module's convolutions.
+        padding: Padding of the relation module's convolutions. Defaults to
+            1 when both sides of the map are below 10, else 0.
+        norm_momentum: Momentum of the BatchNorm running statistics. The
+            default 1 keeps the statistics of the last training batch, which
+            then normalise the pairs at meta test (the original toolbox).
         loss: Config of the loss module.
         init_cfg: Initialisation config.
     """
@@ -39,12 +51,16 @@ class RelationHead(BaseMetricHead):
     def __init__(self,
                  in_channels: int = 64,
                  feature_size: Tuple[int, int] = (19, 19),
-                 feat_channels: int = 64,
+                 feat_channels: Optional[int] = None,
                  hidden_channels: int = 8,
-                 padding: int = 0,
-                 loss: dict = dict(type='MSELoss'),
+                 padding: Optional[int] = None,
+                 norm_momentum: float = 1.0,
+                 loss: dict = dict(type='CrossEntropyLoss'),
                  **kwargs) -> None:
         super().__init__(loss=loss, **kwargs)
+        if padding is None:
+            padding = 1 if max(feature_size) < 10 else 0
+        feat_channels = feat_channels or in_channels
         size = [int(s) for s in feature_size]
         for _ in range(2):
             size = [(s + 2 * padding - 2) // 2 for s in size]
@@ -55,12 +71,32 @@ class RelationHead(BaseMetricHead):
                 'blocks; use padding=1 or a larger input')
         self.in_channels = in_channels
         self.feature_size = tuple(feature_size)
+        self.sigmoid_scores = isinstance(self.loss_module, MSELoss)
         self.blocks = nn.Sequential(
-            _relation_block(2 * in_channels, feat_channels, padding),
-            _relation_block(feat_channels, feat_channels, padding))
+            _relation_block(2 * in_channels, feat_channels, padding,
+                            norm_momentum),
+            _relation_block(feat_channels, feat_channels, padding,
+                            norm_momentum))
         self.fc = nn.Sequential(
             nn.Linear(feat_channels * size[0] * size[1], hidden_channels),
-            nn.ReLU(inplace=True), nn.Linear(hidden_channels, 1))
+            nn.ReLU(), nn.Linear(hidden_channels, 1))
+        self._init_relation_module()
+
+    def _init_relation_module(self) -> None:
+        """The initialisation of the original toolbox (and of the paper's
+        code): conv weights N(0, 2 / (k * k * out_channels)), BatchNorm
+        (1, 0), linear weights N(0, 0.01^2) and biases 1."""
+        for module in self.modules():
+            if isinstance(module, nn.Conv2d):
+                fan_out = module.kernel_size[0] * module.kernel_size[
+                    1] * module.out_channels
+                nn.init.normal_(module.weight, 0, math.sqrt(2.0 / fan_out))
+            elif isinstance(module, nn.BatchNorm2d):
+                nn.init.ones_(module.weight)
+                nn.init.zeros_(module.bias)
+            elif isinstance(module, nn.Linear):
+                nn.init.normal_(module.weight, 0, 0.01)
+                nn.init.ones_(module.bias)
 
     def adapt(self,
               support_feats: torch.Tensor,
@@ -72,12 +108,8 @@ class RelationHead(BaseMetricHead):
                 'RelationHead needs feature maps [tasks, samples, C, h, w]; '
                 f'got shape {tuple(support_feats.shape)} — use a backbone '
                 'that is not flattened (e.g. Conv4NoPool)')
-        one_hot = F.one_hot(support_labels,
-                            num_ways).to(support_feats.dtype)  # [T, S, W]
-        sums = one_hot.transpose(1, 2).bmm(support_feats.flatten(2))
         return dict(
-            class_maps=sums.view(
-                support_feats.size(0), num_ways, *support_feats.shape[2:]))
+            class_maps=class_means(support_feats, support_labels, num_ways))
 
     def predict(self, state: TaskState,
                 query_feats: torch.Tensor) -> torch.Tensor:
@@ -86,11 +118,14 @@ class RelationHead(BaseMetricHead):
         num_queries = query_feats.size(1)
         pairs = torch.cat(
             torch.broadcast_tensors(
-                class_maps.unsqueeze(1),  # [T, 1, W, C, h, w]
-                query_feats.unsqueeze(2)),  # [T, Q, 1, C, h, w]
+                query_feats.unsqueeze(2),  # [T, Q, 1, C, h, w]
+                class_maps.unsqueeze(1)),  # [T, 1, W, C, h, w]
             dim=3)  # [T, Q, W, 2C, h, w]
         relations = self.fc(self.blocks(pairs.flatten(0, 2)).flatten(1))
-        return relations.sigmoid().view(num_tasks, num_queries, num_ways)
+        relations = relations.view(num_tasks, num_queries, num_ways)
+        return relations.sigmoid() if self.sigmoid_scores else relations
 
     def scores_to_probs(self, scores: torch.Tensor) -> torch.Tensor:
-        return scores / scores.sum(dim=-1, keepdim=True).clamp(min=1e-12)
+        if self.sigmoid_scores:
+            return scores / scores.sum(dim=-1, keepdim=True).clamp(min=1e-12)
+        return scores.softmax(dim=-1)

@@ -1,0 +1,3 @@
+_base_ = ['./maml_conv4_1xb105_cub_5way-1shot.py']
+
+model = dict(backbone=dict(type='ResNet12'), head=dict(in_channels=640))
