@@ -1,17 +1,7 @@
-_base_ = ['./baseline-plus_resnet12_1xb64_tiered-imagenet_5way-1shot.py']
+_base_ = ['./baseline-plus_conv4_1xb64_tiered-imagenet_5way-5shot.py']
 
-# the same training; meta-tested on 5-way 5-shot tasks, every task's new
-# head fine-tuned for 600 steps (150 at 1-shot)
-val_dataloader = dict(dataset=dict(num_shots=5))
-test_dataloader = dict(dataset=dict(num_shots=5))
-val_cfg = dict(meta_test_cfg=dict(support=dict(train=dict(num_steps=600))))
-test_cfg = dict(meta_test_cfg=dict(support=dict(train=dict(num_steps=600))))
-
-# the original trains this 5-shot model for 200 epochs (as
-# schedules/sgd_200epoch.py), its 1-shot model for 100
-train_cfg = dict(max_epochs=200)
-param_scheduler = [
-    dict(
-        type='LinearLR', start_factor=0.25, by_epoch=False, begin=0, end=3000),
-    dict(type='MultiStepLR', by_epoch=True, milestones=[60, 120], gamma=0.1)
-]
+# the ResNet12 heads of the 1-shot config, with the 5-shot training
+model = dict(
+    backbone=dict(type='ResNet12'),
+    head=dict(in_channels=640, temperature=10.0),
+    meta_test_head=dict(in_channels=640, temperature=5.0))
