@@ -130,9 +130,10 @@ def _checkpoint_classes(checkpoint: dict, path: str,
               or {}).get('classes')
     stored = tuple(stored) if stored else None
     if given and stored and given != stored:
-        first = next((g for g, s in zip(given, stored) if g != s),
-                     given[len(stored)] if len(given) > len(stored) else
-                     stored[len(given)])
+        differing = [g for g, s in zip(given, stored) if g != s]
+        longer = given if len(given) > len(stored) else stored
+        first = differing[0] if differing else longer[min(
+            len(given), len(stored))]
         raise SurgeryError(
             f'{option} does not match the classes stored in {path} (first '
             f'difference: {first!r}; stored: {list(stored)})')

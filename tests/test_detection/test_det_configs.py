@@ -1,0 +1,317 @@
+"""Every detection config is well named, loads, builds (ImageNet weights
+off) and runs a training step on generated data in the layout it expects.
+
+The generated ``data/`` folder holds a tiny VOCdevkit (VOC2007 + VOC2012,
+all 20 classes), the TFA benchmark split files of all three VOC splits, a
+tiny COCO (all 80 categories, ``trainvalno5k.json`` / ``5k.json``) and its
+10/30-shot split files; images are small, and the pipelines' resize scales
+are shrunk so that a ResNet-101 step takes about a second.
+"""
+import copy
+import json
+import math
+import os
+import os.path as osp
+import re
+from pathlib import Path
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import DefaultScope
+from PIL import Image
+
+import mmfewshot.detection  # noqa: F401
+from mmfewshot.detection.datasets import (ALL_CLASSES, ALL_CLASSES_SPLIT1,
+                                          COCO_CATEGORY_IDS)
+from mmfewshot.detection.registry import (DATASETS, METRICS, MODELS,
+                                          PARAM_SCHEDULERS)
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG_ROOT = ROOT / 'configs' / 'detection'
+METHODS = ('tfa', )
+# {method}_{backbone}_{neck}_[misc_]{dataset}_{setting}.py
+NAME = re.compile(r'^(?P<method>[a-z0-9-]+)_(?P<backbone>[a-z0-9-]+)_'
+                  r'(?P<neck>fpn|c4)(_[a-z0-9-]+)*_(?P<dataset>voc-split[123]|'
+                  r'coco|toy)_(?P<setting>base-training|\d+shot-fine-tuning)'
+                  r'\.py$')
+SMALL = (96, 64)
+
+
+def runnable_configs():
+    configs = []
+    for method in METHODS:
+        for path in sorted((CONFIG_ROOT / method).rglob('*.py')):
+            if path.parent != CONFIG_ROOT / method:
+                configs.append(path)
+    return configs
+
+
+CONFIGS = runnable_configs()
+IDS = [str(p.relative_to(CONFIG_ROOT)) for p in CONFIGS]
+
+
+def test_the_tfa_zoo_is_complete():
+    names = {p.name for p in CONFIGS}
+    for split in (1, 2, 3):
+        assert f'tfa_r101_fpn_voc-split{split}_base-training.py' in names
+        for shots in (1, 2, 3, 5, 10):
+            assert (f'tfa_r101_fpn_voc-split{split}_{shots}shot-fine-tuning'
+                    '.py') in names
+    for name in ('base-training', '10shot-fine-tuning', '30shot-fine-tuning'):
+        assert f'tfa_r101_fpn_coco_{name}.py' in names
+    assert len([n for n in names if 'toy' not in n]) == 21
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=IDS)
+def test_config_name_and_folder(path):
+    match = NAME.match(path.name)
+    assert match, f'{path.name} does not follow the naming rule'
+    assert path.relative_to(CONFIG_ROOT).parts[0].replace('_', '-') == \
+        match['method']
+    dataset = match['dataset']
+    folder = path.parent.name
+    if dataset.startswith('voc'):
+        assert folder == dataset.replace('voc-', '')
+    else:
+        assert folder == dataset
+
+
+# --------------------------------------------------------------------------
+# generated data
+# --------------------------------------------------------------------------
+def _image(path, width=64, height=48, value=90):
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    Image.new('RGB', (width, height), (value, 120, 200 - value)).save(path)
+
+
+def _voc_subset(root, subset, images):
+    """``images``: {img_id: [class names]}, two boxes per image."""
+    for img_id, names in images.items():
+        _image(osp.join(root, subset, 'JPEGImages', f'{img_id}.jpg'))
+        objects = ''.join(
+            f'<object><name>{name}</name><difficult>0</difficult><bndbox>'
+            f'<xmin>{4 + 20 * i}</xmin><ymin>6</ymin><xmax>{24 + 20 * i}'
+            '</xmax><ymax>40</ymax></bndbox></object>'
+            for i, name in enumerate(names))
+        os.makedirs(osp.join(root, subset, 'Annotations'), exist_ok=True)
+        with open(osp.join(root, subset, 'Annotations', f'{img_id}.xml'),
+                  'w') as f:
+            f.write(f'<annotation><filename>{img_id}.jpg</filename><size>'
+                    '<width>64</width><height>48</height><depth>3</depth>'
+                    f'</size>{objects}</annotation>')
+
+
+def _write_lines(path, lines):
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    with open(path, 'w') as f:
+        f.write(''.join(f'{line}\n' for line in lines))
+
+
+def _write_voc(data):
+    root = osp.join(data, 'VOCdevkit')
+    classes = list(ALL_CLASSES_SPLIT1)
+    trainval = {
+        f'{i:06d}': [classes[2 * i % 20], classes[(2 * i + 1) % 20]]
+        for i in range(10)
+    }
+    test = {f'{i:06d}': [classes[(3 * i) % 20]] for i in range(10, 14)}
+    _voc_subset(root, 'VOC2007', {**trainval, **test})
+    _write_lines(osp.join(root, 'VOC2007/ImageSets/Main/trainval.txt'),
+                 trainval)
+    _write_lines(osp.join(root, 'VOC2007/ImageSets/Main/test.txt'), test)
+    more = {f'2012_{i:06d}': [classes[i], classes[19 - i]] for i in range(4)}
+    _voc_subset(root, 'VOC2012', more)
+    _write_lines(osp.join(root, 'VOC2012/ImageSets/Main/trainval.txt'), more)
+    for shots in (1, 2, 3, 5, 10):
+        for name in classes:
+            _write_lines(
+                osp.join(data, 'few_shot_ann/voc', f'benchmark_{shots}shot',
+                         f'box_{shots}shot_{name}_train.txt'),
+                [
+                    f'datasets/VOC2007/JPEGImages/{img_id}.jpg'
+                    for img_id, names in trainval.items() if name in names
+                ])
+
+
+def _write_coco(data):
+    categories = [
+        dict(id=COCO_CATEGORY_IDS[name], name=name) for name in ALL_CLASSES
+    ]
+    images, annotations = [], []
+    for index in range(44):
+        file_name = f'COCO_train2014_{index:012d}.jpg'
+        _image(osp.join(data, 'coco/trainval2014', file_name), value=index)
+        images.append(
+            dict(id=index + 1, file_name=file_name, width=64, height=48))
+        for slot in range(2):
+            name = ALL_CLASSES[(2 * index + slot) % 80]
+            annotations.append(
+                dict(
+                    id=len(annotations) + 1,
+                    image_id=index + 1,
+                    category_id=COCO_CATEGORY_IDS[name],
+                    bbox=[4 + 24 * slot, 6, 20, 30],
+                    area=600,
+                    iscrowd=0))
+    ann_root = osp.join(data, 'few_shot_ann/coco')
+    os.makedirs(osp.join(ann_root, 'annotations'))
+
+    def dump(path, image_ids, with_categories=True):
+        content = dict(
+            images=[i for i in images if i['id'] in image_ids],
+            annotations=[a for a in annotations if a['image_id'] in image_ids])
+        if with_categories:
+            content['categories'] = categories
+        with open(path, 'w') as f:
+            json.dump(content, f)
+
+    dump(osp.join(ann_root, 'annotations/trainvalno5k.json'), set(range(1,
+                                                                        41)))
+    dump(osp.join(ann_root, 'annotations/5k.json'), set(range(41, 45)))
+    for shots in (10, 30):
+        folder = osp.join(ann_root, f'benchmark_{shots}shot')
+        os.makedirs(folder)
+        for name in ALL_CLASSES:
+            ids = {
+                a['image_id']
+                for a in annotations
+                if a['category_id'] == COCO_CATEGORY_IDS[name]
+                and a['image_id'] <= 40
+            }
+            dump(
+                osp.join(folder, f'full_box_{shots}shot_{name}_trainval.json'),
+                ids,
+                with_categories=False)
+
+
+def _write_toy(data, load_script):
+    load_script('tools/data/detection/make_toy_dataset.py').main([
+        osp.join(data, 'toy_det'), '--num-trainval', '60', '--num-test', '4',
+        '--size', '64', '--shots', '1', '5', '--split-seeds', '0'
+    ])
+
+
+@pytest.fixture(scope='module')
+def data_cwd(tmp_path_factory, load_script):
+    """A working directory whose ``data/`` holds every dataset the configs
+    read."""
+    cwd = tmp_path_factory.mktemp('det_configs')
+    data = str(cwd / 'data')
+    _write_voc(data)
+    _write_coco(data)
+    _write_toy(data, load_script)
+    return cwd
+
+
+# --------------------------------------------------------------------------
+# one training step per config
+# --------------------------------------------------------------------------
+def _shrink(node):
+    """Small resize scales everywhere in a pipeline config."""
+    if isinstance(node, dict):
+        if node.get('type') == 'RandomChoiceResize':
+            node['scales'] = [SMALL]
+        elif node.get('type') == 'Resize' and 'scale' in node:
+            node['scale'] = SMALL
+        for value in node.values():
+            _shrink(value)
+    elif isinstance(node, list):
+        for value in node:
+            _shrink(value)
+
+
+_MODELS = {}
+
+
+def _model(model_cfg):
+    """Build (once per distinct model config) without ImageNet weights."""
+    model_cfg = copy.deepcopy(model_cfg)
+    backbone = model_cfg.get('backbone', {})
+    assert backbone.get('init_cfg') is None or \
+        backbone['init_cfg']['type'] == 'Pretrained'
+    backbone.pop('init_cfg', None)
+    key = json.dumps(model_cfg.to_dict(), sort_keys=True, default=str)
+    if key not in _MODELS:
+        model = MODELS.build(model_cfg)
+        model.init_weights()
+        _MODELS[key] = model
+    return _MODELS[key]
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=IDS)
+def test_config_builds_and_trains_a_step(path, data_cwd, monkeypatch):
+    monkeypatch.chdir(data_cwd)
+    cfg = Config.fromfile(str(path))
+    _shrink(cfg._cfg_dict)
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        dataset_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
+        dataset_cfg.pop('save_dataset', None)
+        train_set = DATASETS.build(dataset_cfg)
+        val_set = DATASETS.build(cfg.val_dataloader.dataset)
+        assert len(train_set) > 0 and len(val_set) > 0
+        # the evaluated splits are classes of the evaluated dataset
+        for key in ('val_evaluator', 'test_evaluator'):
+            metric = METRICS.build(copy.deepcopy(cfg[key]))
+            metric.dataset_meta = val_set.metainfo
+        model = _model(cfg.model)
+        optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+        for scheduler in cfg.param_scheduler:
+            PARAM_SCHEDULERS.build(
+                dict(scheduler, optimizer=optim_wrapper.optimizer))
+        batch = pseudo_collate([train_set[i] for i in range(2)])
+        model.train()
+        losses = model.train_step(batch, optim_wrapper)
+    assert losses and all(math.isfinite(float(v)) for v in losses.values())
+    num_classes = len(train_set.metainfo['classes'])
+    assert model.roi_head.bbox_head.num_classes == num_classes
+    assert cfg.train_cfg.val_interval <= cfg.train_cfg.max_iters
+    load_from = cfg.get('load_from')
+    if 'fine-tuning' in path.name:
+        # the base training config whose surgered checkpoint is loaded
+        base = re.match(r'^work_dirs/([^/]+)/base_model_random_init_'
+                        r'bbox_head\.pth$', load_from)
+        assert base, load_from
+        assert list(CONFIG_ROOT.rglob(f'{base[1]}.py')), load_from
+        assert cfg.train_dataloader.dataset.save_dataset
+    else:
+        assert load_from is None
+
+
+def test_fine_tuning_settings_are_the_originals():
+    """Schedules and learning rates of the original TFA configs."""
+    iters = {1: (4000, 3000), 2: (8000, 7000), 3: (12000, 11000),
+             5: (20000, 18000), 10: (40000, 36000)}
+    for split, lr in ((1, 0.001), (2, 0.005), (3, 0.001)):
+        for shots, (max_iters, step) in iters.items():
+            cfg = Config.fromfile(
+                str(CONFIG_ROOT / f'tfa/voc/split{split}/tfa_r101_fpn_voc-'
+                    f'split{split}_{shots}shot-fine-tuning.py'))
+            assert cfg.optim_wrapper.optimizer.lr == lr
+            assert cfg.train_cfg.max_iters == max_iters
+            assert cfg.param_scheduler[-1].milestones == [step]
+            warmup = [s for s in cfg.param_scheduler if s.type == 'LinearLR']
+            assert [s.end for s in warmup] == ([] if shots < 3 else [10])
+            dataset = cfg.train_dataloader.dataset
+            assert dataset.num_novel_shots == dataset.num_base_shots == shots
+            assert dataset.ann_cfg[0].setting == f'SPLIT{split}_{shots}SHOT'
+            assert dataset.classes == f'ALL_CLASSES_SPLIT{split}'
+            assert cfg.model.frozen_parameters == [
+                'backbone', 'neck', 'rpn_head',
+                'roi_head.bbox_head.shared_fcs'
+            ]
+            assert cfg.model.roi_head.bbox_head.scale == 20
+    base = Config.fromfile(
+        str(CONFIG_ROOT /
+            'tfa/voc/split2/tfa_r101_fpn_voc-split2_base-training.py'))
+    assert base.train_cfg.max_iters == 18000
+    assert base.param_scheduler[1].milestones == [12000, 16000]
+    assert base.model.roi_head.bbox_head.num_classes == 15
+    assert base.train_dataloader.dataset.use_difficult
+    coco = Config.fromfile(
+        str(CONFIG_ROOT / 'tfa/coco/tfa_r101_fpn_coco_30shot-fine-tuning.py'))
+    assert coco.train_cfg.max_iters == 240000
+    assert coco.param_scheduler[-1].milestones == [216000]
+    assert coco.model.roi_head.bbox_head.num_classes == 80
