@@ -2,23 +2,26 @@
 config key behind a constructor's refusal."""
 import contextlib
 import difflib
+import functools
+import importlib
 import inspect
 import os.path as osp
 import re
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
-import mmengine.registry
 import torch
 from mmengine.config import Config
 from mmengine.registry import Registry
 
 from .errors import ConfigError
 
-# Keys of a typed dict that mmengine's builders consume before calling the
-# constructor (optimizer wrapper constructors, hook priorities, schedulers
-# converted to iterations, scopes).
-BUILDER_KEYS = frozenset(('_scope_', 'constructor', 'paramwise_cfg',
-                          'priority', 'convert_to_iter_based'))
+# Keys of a typed dict that the builders consume before (or instead of)
+# calling the constructor: scopes, optimizer wrapper constructors, hook
+# priorities, schedulers converted to iterations (mmengine), a norm layer's
+# ``requires_grad`` (mmcv), an init_cfg's ``override`` and its ``name``.
+BUILDER_KEYS = frozenset(
+    ('type', '_scope_', 'constructor', 'paramwise_cfg', 'priority',
+     'convert_to_iter_based', 'requires_grad', 'override', 'name'))
 
 
 def _describe(value: Any) -> str:
@@ -42,18 +45,24 @@ def _check_value_kind(key: str, old: Any, new: Any) -> None:
                 f'config has {old!r}')
 
 
-def registry_objects(name: str, scope: str) -> List[Any]:
-    """Everything registered as ``name`` in any registry of ``scope`` (and
-    its parents), e.g. both a model and a transform of that name."""
-    found = []
-    for root in vars(mmengine.registry).values():
-        if not isinstance(root, Registry) or root.parent is not None:
+@functools.lru_cache(maxsize=None)
+def registry_objects(name: str, scope: str) -> Tuple[Any, ...]:
+    """Everything registered as ``name`` in the registries of ``scope``
+    (the registries of the module ``<scope>.registry``, as mmengine finds
+    them) or their parents, e.g. both a model and a transform of that name.
+    An unknown scope has no registries."""
+    try:
+        module = importlib.import_module(f'{scope}.registry')
+    except ImportError:
+        return ()
+    found: List[Any] = []
+    for registry in vars(module).values():
+        if not isinstance(registry, Registry):
             continue
-        with root.switch_scope_and_registry(scope) as registry:
-            obj = registry.get(name)
+        obj = registry.get(name)
         if obj is not None and all(obj is not other for other in found):
             found.append(obj)
-    return found
+    return tuple(found)
 
 
 def accepted_arguments(obj: Any) -> Optional[Set[str]]:

@@ -484,8 +484,8 @@ def test_slurm_scripts_build_the_srun_command(tmp_path):
         '--partition=gpu_part', '--job-name=toy_job', '--gres=gpu:2',
         '--ntasks=4', '--ntasks-per-node=2', '--cpus-per-task=3',
         '--kill-on-bad-exit=1', '--qos=low', '--time=10', 'python3', '-u',
-        TRAIN, 'my_config.py', '--work-dir', 'work/dir', '--launcher', 'slurm',
-        '--seed', '5'
+        TRAIN, 'my_config.py', '--work-dir', 'work/dir', '--seed', '5',
+        '--launcher', 'slurm'
     ]
     test = subprocess.run([
         'bash',

@@ -11,9 +11,9 @@ import sys
 from mmengine.fileio import dump
 
 from mmfewshot.classification.apis import format_meta_test_result
-from mmfewshot.utils import (add_run_args, apply_run_args, build_runner,
-                             init_dist_env, load_checkpoint_strict,
-                             load_config, user_errors)
+from mmfewshot.utils import (add_run_args, apply_run_args, atomic_write,
+                             build_runner, init_dist_env,
+                             load_checkpoint_strict, load_config, user_errors)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -53,10 +53,13 @@ def main(argv=None) -> None:
         metrics = runner.test()
     if runner.rank == 0:
         out = args.out or osp.join(runner.work_dir, 'meta_test_results.json')
-        dump(
-            dict(config=args.config, checkpoint=args.checkpoint, **metrics),
-            out,
-            indent=2)
+        with atomic_write(out) as f:
+            dump(
+                dict(
+                    config=args.config, checkpoint=args.checkpoint, **metrics),
+                f,
+                file_format='json',
+                indent=2)
         print(format_meta_test_result(metrics), flush=True)
 
 

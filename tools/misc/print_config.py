@@ -1,31 +1,26 @@
-"""Print a config with its whole ``_base_`` chain merged in."""
+"""Print a config with its whole ``_base_`` chain merged in.
+
+Overrides are checked as the train/test tools check them (see
+``mmfewshot.utils.check_cfg_options``); a refused one is reported as one
+line ``print_config: error: ...`` with exit status 2.
+"""
 import argparse
 import sys
 
-from mmengine.config import DictAction
-
-from mmfewshot.utils import ConfigError, load_config
+from mmfewshot.utils import add_cfg_options_arg, load_config, user_errors
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Print the merged config')
     parser.add_argument('config', help='config file path')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, as key=value pairs; '
-        'nested keys are joined by dots, e.g. model.backbone.depth=18')
+    add_cfg_options_arg(parser)
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    try:
+    with user_errors('print_config'):
         cfg = load_config(args.config, args.cfg_options)
-    except ConfigError as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 2
     print(f'Config:\n{cfg.pretty_text}')
     return 0
 

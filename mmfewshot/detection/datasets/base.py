@@ -30,9 +30,10 @@ from mmengine.dataset import Compose
 from mmengine.dist import is_main_process
 from mmengine.fileio import join_path
 from mmengine.logging import print_log
-from mmengine.utils import is_abs, mkdir_or_exist
+from mmengine.utils import is_abs
 
 from mmfewshot.detection.registry import TRANSFORMS
+from mmfewshot.utils.atomic import atomic_write
 from mmfewshot.utils.errors import (ConfigError, ConfigKeyError, DataError,
                                     raise_for_unreadable_image)
 from .class_splits import get_novel_classes, get_split_classes
@@ -533,10 +534,10 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
         ``dict(type='saved_dataset', ann_file=path)``.
 
         Args:
-            path: The json file to write; parent folders are created.
+            path: The json file to write (atomically: a kill leaves the
+                previous file); parent folders are created.
         """
-        mkdir_or_exist(osp.dirname(osp.abspath(path)))
-        with open(path, 'w') as f:
+        with atomic_write(path) as f:
             json.dump(
                 dict(
                     metainfo=dict(classes=list(self._metainfo['classes'])),

@@ -23,6 +23,7 @@ from mmengine.runner import Runner
 from torch.utils.data import DataLoader, Dataset
 
 from mmfewshot.detection.registry import DATA_SAMPLERS, DATASETS
+from mmfewshot.utils.batch_stream import BatchStream, is_streamable
 from mmfewshot.utils.errors import ConfigError, ConfigKeyError, ConfigTypeError
 from .dataset_wrappers import NWayKShotDataset, TwoBranchDataset
 
@@ -43,16 +44,38 @@ def collate_support_batches(batch: Sequence[List[Any]]) -> Dict[str, list]:
 _EXHAUSTED = object()
 
 
+def _as_stream(loader: Any, stream_id: int) -> Any:
+    """``loader`` as a :class:`~mmfewshot.utils.BatchStream` when it can be
+    one, else as it is."""
+    if isinstance(loader, BatchStream) or not is_streamable(loader):
+        return loader
+    return BatchStream(loader, stream_id=stream_id)
+
+
 class _PairedDataloader:
     """Iterates a leading dataloader and adds a batch of a second one.
 
     The leading dataloader defines ``len``, ``dataset`` (whose
     ``metainfo`` the runner reads) and ``sampler`` (whose epoch the
-    runner sets).
+    runner sets). Both loaders are kept as
+    :class:`~mmfewshot.utils.BatchStream`, so that a resumed run can skip
+    to its iteration without loading data (:meth:`fast_forward`).
     """
 
-    def __init__(self, leading: DataLoader) -> None:
-        self._leading = leading
+    def __init__(self, leading: DataLoader, second: DataLoader) -> None:
+        self._leading = _as_stream(leading, 0)
+        self._second = _as_stream(second, 1)
+
+    def set_seed(self, seed: int) -> None:
+        """Seed the loading of both loaders (see ``BatchStream``)."""
+        for stream in (self._leading, self._second):
+            if isinstance(stream, BatchStream):
+                stream.set_seed(seed)
+
+    def _can_fast_forward(self) -> bool:
+        return all(
+            isinstance(stream, BatchStream)
+            for stream in (self._leading, self._second))
 
     @property
     def dataset(self) -> Dataset:
@@ -91,7 +114,6 @@ class NWayKShotDataloader(_PairedDataloader):
 
     def __init__(self, query_data_loader: DataLoader,
                  support_data_loader: DataLoader) -> None:
-        super().__init__(query_data_loader)
         if not hasattr(support_data_loader.dataset, 'shuffle_support'):
             raise ConfigTypeError(
                 'support_data_loader must load a support-mode '
@@ -102,9 +124,11 @@ class NWayKShotDataloader(_PairedDataloader):
                 'the support dataloader must not use persistent_workers: '
                 'its workers would keep the support batches of the first '
                 'pass')
-        self.query_data_loader = query_data_loader
-        self.support_data_loader = support_data_loader
+        super().__init__(query_data_loader, support_data_loader)
+        self.query_data_loader = self._leading
+        self.support_data_loader = self._second
         self._num_support_passes = 0
+        self._support_continues = False
 
     def _support_pass(self) -> Iterator[Any]:
         if self._num_support_passes:
@@ -112,8 +136,36 @@ class NWayKShotDataloader(_PairedDataloader):
         self._num_support_passes += 1
         return iter(self.support_data_loader)
 
+    def fast_forward(self, num_batches: int) -> bool:
+        """Skip to iteration ``num_batches`` of a freshly built loader
+        without loading data: the sampler indices of both loaders are
+        replayed and the support batches redrawn as often as the skipped
+        passes redrew them.
+
+        Exact when the support loader has as many batches as the query
+        loader (the builder's default); otherwise nothing is done.
+
+        Returns:
+            Whether the loader was fast-forwarded.
+        """
+        if not self._can_fast_forward() or len(
+                self.support_data_loader) != len(self.query_data_loader):
+            return False
+        lengths, mid_pass = self.query_data_loader.replay(num_batches)
+        self.support_data_loader.replay(num_batches)
+        for _ in range(len(lengths) - 1):
+            self.support_data_loader.dataset.shuffle_support()
+        self._num_support_passes = len(lengths)
+        self._support_continues = mid_pass
+        return True
+
     def __iter__(self) -> Iterator[Dict[str, Any]]:
-        support_batches = self._support_pass()
+        if self._support_continues:
+            # the rest of a support pass a fast-forward stopped in
+            self._support_continues = False
+            support_batches = iter(self.support_data_loader)
+        else:
+            support_batches = self._support_pass()
         for query_batch in self.query_data_loader:
             try:
                 support_batch = next(support_batches)
@@ -139,10 +191,26 @@ class TwoBranchDataloader(_PairedDataloader):
 
     def __init__(self, main_data_loader: DataLoader,
                  auxiliary_data_loader: DataLoader) -> None:
-        super().__init__(main_data_loader)
-        self.main_data_loader = main_data_loader
-        self.auxiliary_data_loader = auxiliary_data_loader
+        super().__init__(main_data_loader, auxiliary_data_loader)
+        self.main_data_loader = self._leading
+        self.auxiliary_data_loader = self._second
         self._auxiliary_batches: Optional[Iterator[Any]] = None
+
+    def fast_forward(self, num_batches: int) -> bool:
+        """Skip to iteration ``num_batches`` without loading data: both
+        loaders replay their sampler indices (one auxiliary batch per main
+        batch, passes restarted where they ran out).
+
+        Returns:
+            Whether the loader was fast-forwarded (False when a loader is
+            not a map-style dataloader).
+        """
+        if not self._can_fast_forward():
+            return False
+        self.main_data_loader.replay(num_batches)
+        self.auxiliary_data_loader.replay(num_batches)
+        self._auxiliary_batches = None
+        return True
 
     def _next_auxiliary(self) -> Any:
         if self._auxiliary_batches is not None:
