@@ -3,6 +3,7 @@ import copy
 import pytest
 import torch
 from mmengine.optim import OptimWrapper
+from mmengine.registry import DefaultScope
 from mmpretrain.structures import DataSample
 
 from mmfewshot.classification.registry import MODELS
@@ -244,3 +245,35 @@ def test_maml_query_set_must_come_as_one_batch():
     cfg = dict(CLASSIFIERS['MAML'], track_running_stats=True)
     running = MODELS.build(dict(cfg, data_preprocessor=PREPROCESSOR))
     running.before_meta_test(dict(meta_test_cfg, query=dict(batch_size=25)))
+
+
+def test_meta_baseline_loads_the_backbone_of_the_one_matching_checkpoint(
+        tmp_path):
+    baseline = build('Baseline')
+    for parameter in baseline.backbone.parameters():
+        torch.nn.init.normal_(parameter)
+    work_dir = tmp_path / 'baseline'
+    work_dir.mkdir()
+    torch.save(
+        dict(state_dict=baseline.state_dict()),
+        work_dir / 'best_accuracy_mean_epoch_35.pth')
+    pattern = str(work_dir / 'best_accuracy_mean_*.pth')
+    cfg = copy.deepcopy(CLASSIFIERS['MetaBaseline'])
+    cfg['backbone'] = dict(
+        cfg['backbone'],
+        init_cfg=dict(
+            type='PretrainedMatch', checkpoint=pattern, prefix='backbone.'))
+    with DefaultScope.overwrite_default_scope('mmfewshot_cls'):
+        meta_baseline = MODELS.build(cfg)
+        meta_baseline.init_weights()
+        for key, value in baseline.backbone.state_dict().items():
+            torch.testing.assert_close(
+                meta_baseline.backbone.state_dict()[key], value)
+        # two best checkpoints, or none, are a mistake named by the pattern
+        torch.save(
+            dict(state_dict=baseline.state_dict()),
+            work_dir / 'best_accuracy_mean_epoch_40.pth')
+        for checkpoint in (pattern, str(tmp_path / 'missing_*.pth')):
+            cfg['backbone']['init_cfg']['checkpoint'] = checkpoint
+            with pytest.raises(FileNotFoundError, match='exactly one'):
+                MODELS.build(copy.deepcopy(cfg)).init_weights()
