@@ -277,24 +277,40 @@ def explain_constructor_error(error: TypeError,
     message = str(error)
     unexpected = _UNEXPECTED_ARGUMENT.match(message)
     missing = _MISSING_ARGUMENTS.match(message)
-    if unexpected:
-        owner, function, argument = unexpected.groups()
-        name = owner or function
-        for path, node in typed_dicts(cfg):
-            if _type_name(node['type']) == name and argument in node:
-                return ConfigError(f"{path}.{argument}: {name} takes no "
-                                   f"argument '{argument}'")
-    elif missing:
-        owner, function, arguments = missing.groups()
-        name = owner or function
-        needed = re.findall(r"'(\w+)'", arguments)
-        for path, node in typed_dicts(cfg):
-            if _type_name(
-                    node['type']) == name and not any(argument in node
-                                                      for argument in needed):
+    if not unexpected and not missing:
+        return None
+    owner, function = (unexpected or missing).groups()[:2]
+    # the raising __init__ may be that of a base class of the dict's type
+    raiser = owner or function
+    if isinstance(cfg, Config):
+        cfg = cfg.to_dict()
+    scope = cfg.get('default_scope') if isinstance(cfg, dict) else None
+    for path, node in typed_dicts(cfg):
+        name = _type_name(node['type'])
+        if raiser not in _class_names(node['type'], scope):
+            continue
+        if unexpected and unexpected.group(3) in node:
+            argument = unexpected.group(3)
+            return ConfigError(f"{path}.{argument}: {name} takes no "
+                               f"argument '{argument}'")
+        if missing:
+            needed = re.findall(r"'(\w+)'", missing.group(3))
+            if not any(argument in node for argument in needed):
                 return ConfigError(f'{path or "<root>"}: {name} needs '
-                                   f'{arguments}')
+                                   f'{missing.group(3)}')
     return None
+
+
+def _class_names(type_value: Any, scope: Optional[str]) -> Set[str]:
+    """The name of a dict's ``type`` and those of the base classes of what
+    it names (in ``scope``)."""
+    names = {_type_name(type_value)}
+    candidates = [type_value] if not isinstance(type_value, str) else (
+        registry_objects(type_value, scope) if scope else ())
+    for candidate in candidates:
+        names.update(
+            klass.__name__ for klass in getattr(candidate, '__mro__', ()))
+    return names
 
 
 @contextlib.contextmanager

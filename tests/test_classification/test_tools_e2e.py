@@ -12,6 +12,7 @@ import json
 import os
 import os.path as osp
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -365,6 +366,204 @@ def test_checkpoint_of_another_model_names_the_keys(trained, tmp_path):
     assert 'unexpected keys: backbone.layers.11.weight' in error
     assert 'head.blocks.0.0.weight' in error
     assert 'backbone.layers.12.weight (64,) vs (64, 64, 3, 3)' in error
+
+
+# ------------------------------------------- bad inputs: one-line errors
+train_tool = load_script('tools/classification/train.py', 'train_tool')
+test_tool = load_script('tools/classification/test.py', 'test_tool')
+PIPELINE = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=SIZE),
+    dict(type='PackInputs')
+]
+
+
+@pytest.fixture(scope='module')
+def bad_data(toy_root, tmp_path_factory) -> Dict[str, Path]:
+    """Files of the bad inputs: annotation files (with a label out of
+    range, a line without a label), a classes file naming a class the split
+    lacks, copies of the toy data with a class of zero-byte images, a
+    config file with a key its constructor refuses, damaged checkpoints."""
+    root = tmp_path_factory.mktemp('bad')
+    train_classes = (toy_root / 'train_classes.txt').read_text().split()[:5]
+    lines = [
+        f'images/{wnid}/{name} {label}'
+        for label, wnid in enumerate(train_classes)
+        for name in sorted(os.listdir(toy_root / 'images' / wnid))
+    ]
+    files = dict(
+        classes=root / 'classes.txt',
+        ann_out_of_range=root / 'ann_out_of_range.txt',
+        ann_no_label=root / 'ann_no_label.txt',
+        classes_not_in_split=root / 'classes_not_in_split.txt')
+    files['classes'].write_text('\n'.join(train_classes) + '\n')
+    files['ann_out_of_range'].write_text('\n'.join(
+        lines[:7] + [lines[7].rsplit(' ', 1)[0] + ' 9'] + lines[8:]) + '\n')
+    files['ann_no_label'].write_text('\n'.join(lines[:3] +
+                                               [lines[3].rsplit(' ', 1)[0]]) +
+                                     '\n')
+    files['classes_not_in_split'].write_text('\n'.join(train_classes +
+                                                       ['n99999999']) + '\n')
+    files['ann_config'] = root / 'ann_config.py'
+    files['ann_config'].write_text(
+        f'_base_ = [{CONFIG!r}]\n'
+        'train_dataloader = dict(dataset=dict(dataset=dict(\n'
+        f'    _delete_=True, type="BaseFewShotDataset",\n'
+        f'    data_prefix={str(toy_root)!r}, ann_file="",\n'
+        f'    classes={str(files["classes"])!r}, pipeline={PIPELINE!r})))\n')
+    files['typo_config'] = root / 'typo_config.py'
+    files['typo_config'].write_text(
+        f'_base_ = [{CONFIG!r}]\nmodel = dict(backbone=dict(dpeth=4))\n')
+    # copies of the data where every image of one class is empty
+    for split in ('train', 'test'):
+        copy = root / f'empty_{split}'
+        shutil.copytree(toy_root, copy)
+        wnid = (toy_root / f'{split}_classes.txt').read_text().split()[0]
+        for image in (copy / 'images' / wnid).iterdir():
+            image.write_bytes(b'')
+        files[f'empty_{split}'] = copy
+        files[f'empty_{split}_image'] = sorted(
+            (copy / 'images' / wnid).iterdir())[0]
+    files['checkpoint_empty'] = root / 'empty.pth'
+    files['checkpoint_empty'].write_bytes(b'')
+    return files
+
+
+def bad_train_inputs(bad: Dict[str, Path]) -> list:
+    """(extra arguments, a phrase the error line must hold) of train.py."""
+    empty = bad['empty_train']
+    return [
+        (['--cfg-options', 'model.backbone.dpeth=4'],
+         "'model.backbone.dpeth': Conv4 takes no argument 'dpeth'"),
+        (['--cfg-options', 'train_cfg.max_iters=abc'],
+         "train_cfg.max_iters='abc': expected a number"),
+        (['--cfg-options', 'optim_wrapper.optimizer.lr=1e-3x'],
+         "optim_wrapper.optimizer.lr='1e-3x': expected a number"),
+        (['--cfg-options', 'train_dataloader.dataset.num_queries=20'],
+         'num_shots + num_queries = 21 images per class, but class'),
+        (['--cfg-options', 'train_dataloader.dataset.num_ways=40'],
+         'num_ways=40 but MiniImageNetDataset has only 15 classes'),
+        (['--cfg-options', 'train_dataloader.dataset.dataset.subset=training'],
+         "unknown subset 'training'"),
+        (['--cfg-options', 'train_dataloader.dataset.num_episodes=0'],
+         '`num_episodes` must be an integer >= 1, got 0'),
+        (['--cfg-options', 'train_dataloader.dataset.num_shots=-1'],
+         '`num_shots` must be an integer >= 1, got -1'),
+        (['--cfg-options', 'train_dataloader.dataset.num_queries=0'],
+         '`num_queries` must be an integer >= 1 (the loss of an episode is '
+         'computed on its queries), got 0'),
+        ([
+            '--cfg-options', 'train_dataloader.dataset.dataset.classes='
+            f'{bad["classes_not_in_split"]}'
+        ], "no image of class 'n99999999'"),
+        ([
+            '--cfg-options', f'train_dataloader.dataset.dataset.data_prefix='
+            f'{empty}', 'train_dataloader.num_workers=1',
+            f'train_dataloader.dataset.dataset.classes={bad["classes"]}',
+            'train_dataloader.dataset.num_ways=5'
+        ], (f'image {empty}/images/', 'is empty (0 bytes)')),
+        (['--resume', str(bad['checkpoint_empty'])],
+         f'cannot resume: checkpoint {bad["checkpoint_empty"]} is empty'),
+    ]
+
+
+def expect_user_error(tool, name: str, argv: List[str], phrase,
+                      capsys) -> None:
+    """``tool.main(argv)`` exits with status 2 and one error line holding
+    ``phrase`` (or every phrase of a tuple), the last line of stderr."""
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        tool.main(argv)
+    assert exit_info.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    errors = [line for line in lines if 'error: ' in line]
+    assert errors == lines[-1:], lines[-10:]
+    assert errors[0].startswith(f'{name}: error: '), errors
+    for part in (phrase, ) if isinstance(phrase, str) else phrase:
+        assert part in errors[0], errors
+
+
+def test_bad_train_inputs_are_one_line_errors(trained, bad_data, tmp_path,
+                                              capsys):
+    for index, (extra, phrase) in enumerate(bad_train_inputs(bad_data)):
+        argv = [CONFIG, '--work-dir', str(tmp_path / str(index))]
+        if extra[0] == '--cfg-options':
+            argv += ['--cfg-options'] + trained['options'] + extra[1:]
+        else:
+            argv += extra + ['--cfg-options'] + trained['options']
+        expect_user_error(train_tool, 'train', argv, phrase, capsys)
+
+
+def test_bad_annotation_files_and_config_keys_are_one_line_errors(
+        trained, bad_data, tmp_path, capsys):
+    cases = [
+        (bad_data['ann_config'], [
+            'train_dataloader.dataset.dataset.ann_file='
+            f'{bad_data["ann_out_of_range"]}'
+        ], f'{bad_data["ann_out_of_range"]}, line 8: label 9 is outside [0, '
+         '4]'),
+        (bad_data['ann_config'], [
+            'train_dataloader.dataset.dataset.ann_file='
+            f'{bad_data["ann_no_label"]}'
+        ], f'{bad_data["ann_no_label"]}, line 4: expected "<image path> '
+         '<label>"'),
+        (bad_data['typo_config'], [],
+         "model.backbone.dpeth: Conv4 takes no argument 'dpeth'"),
+    ]
+    options = [
+        option for option in trained['options']
+        if not option.startswith('train_dataloader.dataset.dataset')
+    ]
+    for index, (config, extra, phrase) in enumerate(cases):
+        expect_user_error(train_tool, 'train', [
+            str(config), '--work-dir',
+            str(tmp_path / str(index)), '--cfg-options'
+        ] + options + extra, phrase, capsys)
+
+
+def test_bad_test_inputs_are_one_line_errors(trained, bad_data, tmp_path,
+                                             capsys):
+    checkpoint = trained['work_dir'] / 'iter_6.pth'
+    truncated = tmp_path / 'truncated.pth'
+    truncated.write_bytes(checkpoint.read_bytes()[:5000])
+    empty = bad_data['empty_test']
+    cases = [
+        (truncated, [], f'checkpoint {truncated} is truncated or damaged'),
+        (bad_data['checkpoint_empty'], [],
+         f'checkpoint {bad_data["checkpoint_empty"]} is empty (0 bytes)'),
+        (checkpoint, ['test_dataloader.dataset.num_shots=0'],
+         '`num_shots` must be an integer >= 1, got 0'),
+        (checkpoint, ['test_dataloader.dataset.num_ways=9'],
+         'num_ways=9 but MiniImageNetDataset has only 5 classes'),
+        (checkpoint, [f'test_dataloader.dataset.dataset.data_prefix={empty}'],
+         (f'image {empty}/images/', 'is empty (0 bytes)')),
+    ]
+    for index, (path, extra, phrase) in enumerate(cases):
+        expect_user_error(test_tool, 'test', [
+            CONFIG,
+            str(path), '--work-dir',
+            str(tmp_path / str(index)), '--cfg-options'
+        ] + trained['options'] + extra, phrase, capsys)
+
+
+def test_an_override_without_equals_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        train_tool.main([CONFIG, '--cfg-options', 'train_cfg.max_iters'])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1].endswith(
+        "error: --cfg-options: 'train_cfg.max_iters' is not key=value")
+
+
+def test_resume_without_a_checkpoint_says_it_starts_anew(trained, tmp_path):
+    output = check_ok(
+        run([
+            PYTHON, TRAIN, CONFIG, '--work-dir',
+            str(tmp_path), '--resume', '--skip-test', '--cfg-options'
+        ] + trained['options'] + ['train_cfg.max_iters=1']))
+    assert f'no intact checkpoint in {tmp_path} to resume from; training ' \
+        'starts at the beginning' in output
+    assert 'resumed' not in output
+    assert (tmp_path / 'iter_1.pth').is_file()
 
 
 # ------------------------------------------------- demo and dataset browser
