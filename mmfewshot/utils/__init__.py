@@ -15,6 +15,7 @@ from .logger import get_root_logger
 from .run_tools import (add_cfg_options_arg, add_run_args, apply_run_args,
                         build_runner, user_errors)
 from .runner import FewShotRunner
+from .work_dir import clean_work_dir_on_input_error
 
 __all__ = [
     'atomic_write', 'BatchStream', 'CheckpointMismatchError',
@@ -26,5 +27,5 @@ __all__ = [
     'InputError', 'DistributedInfiniteSampler', 'InfiniteSampler',
     'local_numpy_seed', 'get_root_logger', 'add_cfg_options_arg',
     'add_run_args', 'apply_run_args', 'build_runner', 'user_errors',
-    'FewShotRunner'
+    'FewShotRunner', 'clean_work_dir_on_input_error'
 ]

@@ -16,7 +16,6 @@ import re
 from pathlib import Path
 
 import pytest
-import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.optim import build_optim_wrapper
@@ -119,8 +118,8 @@ def _write_voc(data):
     }
     test = {f'{i:06d}': [classes[(3 * i) % 20]] for i in range(10, 14)}
     _voc_subset(root, 'VOC2007', {**trainval, **test})
-    _write_lines(osp.join(root, 'VOC2007/ImageSets/Main/trainval.txt'),
-                 trainval)
+    _write_lines(
+        osp.join(root, 'VOC2007/ImageSets/Main/trainval.txt'), trainval)
     _write_lines(osp.join(root, 'VOC2007/ImageSets/Main/test.txt'), test)
     more = {f'2012_{i:06d}': [classes[i], classes[19 - i]] for i in range(4)}
     _voc_subset(root, 'VOC2012', more)
@@ -168,8 +167,8 @@ def _write_coco(data):
         with open(path, 'w') as f:
             json.dump(content, f)
 
-    dump(osp.join(ann_root, 'annotations/trainvalno5k.json'), set(range(1,
-                                                                        41)))
+    dump(
+        osp.join(ann_root, 'annotations/trainvalno5k.json'), set(range(1, 41)))
     dump(osp.join(ann_root, 'annotations/5k.json'), set(range(41, 45)))
     for shots in (10, 30):
         folder = osp.join(ann_root, f'benchmark_{shots}shot')
@@ -271,8 +270,9 @@ def test_config_builds_and_trains_a_step(path, data_cwd, monkeypatch):
     load_from = cfg.get('load_from')
     if 'fine-tuning' in path.name:
         # the base training config whose surgered checkpoint is loaded
-        base = re.match(r'^work_dirs/([^/]+)/base_model_random_init_'
-                        r'bbox_head\.pth$', load_from)
+        base = re.match(
+            r'^work_dirs/([^/]+)/base_model_random_init_'
+            r'bbox_head\.pth$', load_from)
         assert base, load_from
         assert list(CONFIG_ROOT.rglob(f'{base[1]}.py')), load_from
         assert cfg.train_dataloader.dataset.save_dataset
@@ -282,8 +282,13 @@ def test_config_builds_and_trains_a_step(path, data_cwd, monkeypatch):
 
 def test_fine_tuning_settings_are_the_originals():
     """Schedules and learning rates of the original TFA configs."""
-    iters = {1: (4000, 3000), 2: (8000, 7000), 3: (12000, 11000),
-             5: (20000, 18000), 10: (40000, 36000)}
+    iters = {
+        1: (4000, 3000),
+        2: (8000, 7000),
+        3: (12000, 11000),
+        5: (20000, 18000),
+        10: (40000, 36000)
+    }
     for split, lr in ((1, 0.001), (2, 0.005), (3, 0.001)):
         for shots, (max_iters, step) in iters.items():
             cfg = Config.fromfile(
@@ -299,8 +304,7 @@ def test_fine_tuning_settings_are_the_originals():
             assert dataset.ann_cfg[0].setting == f'SPLIT{split}_{shots}SHOT'
             assert dataset.classes == f'ALL_CLASSES_SPLIT{split}'
             assert cfg.model.frozen_parameters == [
-                'backbone', 'neck', 'rpn_head',
-                'roi_head.bbox_head.shared_fcs'
+                'backbone', 'neck', 'rpn_head', 'roi_head.bbox_head.shared_fcs'
             ]
             assert cfg.model.roi_head.bbox_head.scale == 20
     base = Config.fromfile(

@@ -5,16 +5,15 @@ import math
 
 import pytest
 import torch
+from mmdet.structures import DetDataSample
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData
-from mmdet.structures import DetDataSample
 from torch.nn.modules.batchnorm import _BatchNorm
 
 import mmfewshot.detection  # noqa: F401
-from mmfewshot.detection.models import (CosineSimBBoxHead,
-                                        CosineSimClassifier)
+from mmfewshot.detection.models import CosineSimBBoxHead, CosineSimClassifier
 from mmfewshot.detection.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 
 TOY_BASE = 'configs/detection/tfa/toy/tfa_tiny-r18_fpn_toy_base-training.py'
@@ -121,8 +120,7 @@ def toy_batch(num_images=2, size=64, seed=0):
 def toy_tfa(frozen_parameters, **kwargs):
     cfg = Config.fromfile(TOY_BASE)
     model_cfg = cfg.model
-    model_cfg.update(type='TFA', frozen_parameters=frozen_parameters,
-                     **kwargs)
+    model_cfg.update(type='TFA', frozen_parameters=frozen_parameters, **kwargs)
     return build(model_cfg), cfg
 
 
@@ -147,10 +145,7 @@ def test_frozen_parameters_keep_their_values_and_bn_statistics():
     before = copy.deepcopy(model.state_dict())
     optim_wrapper = train_steps(model, cfg)
     after = model.state_dict()
-    trained = {
-        name
-        for name, p in model.named_parameters() if p.requires_grad
-    }
+    trained = {name for name, p in model.named_parameters() if p.requires_grad}
     assert trained == {
         'roi_head.bbox_head.fc_cls.weight', 'roi_head.bbox_head.fc_cls.bias',
         'roi_head.bbox_head.fc_reg.weight', 'roi_head.bbox_head.fc_reg.bias'
@@ -170,10 +165,7 @@ def test_frozen_parameters_keep_their_values_and_bn_statistics():
         for group in optim_wrapper.optimizer.param_groups
         for p in group['params']
     }
-    assert optimized == {
-        id(p)
-        for p in model.parameters() if p.requires_grad
-    }
+    assert optimized == {id(p) for p in model.parameters() if p.requires_grad}
 
 
 def test_frozen_bn_statistics_move_when_asked_to():
@@ -199,8 +191,7 @@ def test_prefixes_match_whole_names_and_unknown_ones_are_errors():
 
 
 def test_everything_frozen_is_an_optimizer_error():
-    model, cfg = toy_tfa(
-        ['backbone', 'neck', 'rpn_head', 'roi_head'])
+    model, cfg = toy_tfa(['backbone', 'neck', 'rpn_head', 'roi_head'])
     constructor = OPTIM_WRAPPER_CONSTRUCTORS.build(
         dict(
             type='ExcludeFrozenOptimWrapperConstructor',
@@ -244,11 +235,11 @@ def test_predict_returns_boxes_in_original_image_coordinates():
         with torch.no_grad():
             head.bbox_head.fc_reg.weight.zero_()
             head.bbox_head.fc_reg.bias.zero_()
-        results = head.predict(feats, proposals, data['data_samples'],
-                               rescale=True)
+        results = head.predict(
+            feats, proposals, data['data_samples'], rescale=True)
     boxes = results[0].bboxes
     assert len(boxes) > 0
     # zero deltas: the proposal itself, scaled back by 1 / 0.5
-    assert torch.allclose(boxes, torch.tensor([[0., 0., 128., 96.]]),
-                          atol=1e-3)
+    assert torch.allclose(
+        boxes, torch.tensor([[0., 0., 128., 96.]]), atol=1e-3)
     assert not math.isnan(results[0].scores.sum().item())

@@ -4,8 +4,7 @@ import os.path as osp
 import pytest
 import torch
 
-from mmfewshot.detection.apis.surgery import (SurgeryError,
-                                              initialize_bbox_head)
+from mmfewshot.detection.apis.surgery import SurgeryError, initialize_bbox_head
 from mmfewshot.detection.datasets import (ALL_CLASSES, ALL_CLASSES_SPLIT1,
                                           BASE_CLASSES, BASE_CLASSES_SPLIT1,
                                           NOVEL_CLASSES, NOVEL_CLASSES_SPLIT1)
@@ -21,19 +20,26 @@ def tool(load_script):
     return load_script('tools/detection/misc/initialize_bbox_head.py')
 
 
-def base_state(num_classes, cls_bias=True, agnostic=False, background=True,
+def base_state(num_classes,
+               cls_bias=True,
+               agnostic=False,
+               background=True,
                seed=0):
     """Weights whose rows encode (class index + 1) so copies are visible."""
     generator = torch.Generator().manual_seed(seed)
     cls_rows = num_classes + int(background)
     reg_rows = 4 if agnostic else 4 * num_classes
     state = {
-        'backbone.conv1.weight': torch.randn(3, 3, generator=generator),
-        f'{CLS}.weight': torch.arange(1, cls_rows + 1).float()[:, None] *
+        'backbone.conv1.weight':
+        torch.randn(3, 3, generator=generator),
+        f'{CLS}.weight':
+        torch.arange(1, cls_rows + 1).float()[:, None] *
         torch.ones(cls_rows, FEAT),
-        f'{REG}.weight': torch.arange(1, reg_rows + 1).float()[:, None] *
+        f'{REG}.weight':
+        torch.arange(1, reg_rows + 1).float()[:, None] *
         torch.ones(reg_rows, FEAT),
-        f'{REG}.bias': torch.arange(1, reg_rows + 1).float(),
+        f'{REG}.bias':
+        torch.arange(1, reg_rows + 1).float(),
     }
     if cls_bias:
         state[f'{CLS}.bias'] = torch.arange(1, cls_rows + 1).float()
@@ -151,8 +157,8 @@ def test_remove_drops_the_layers():
     'source_classes, target, novel, message',
     [(['a', 'b', 'c'], ['a', 'b', 'c', 'x'], ['x', 'c'],
       "novel class 'c' is already a class of the base checkpoint"),
-     (['a', 'b', 'c'], ['a', 'q', 'x'], ['x'],
-      "class 'q' of the target is neither"),
+     (['a', 'b', 'c'], ['a', 'q', 'x'
+                        ], ['x'], "class 'q' of the target is neither"),
      (['a', 'b', 'c'], ['a', 'b', 'c'], ['z'],
       "novel class 'z' is not one of the target classes"),
      (['a', 'b'], ['a', 'b', 'x'], ['x'], 'has 4 rows, but the checkpoint '
@@ -164,24 +170,27 @@ def test_class_lists_that_do_not_match_are_errors(source_classes, target,
 
 
 def test_target_shapes_drop_a_bias_and_check_sizes():
-    shapes = {f'{CLS}.weight': (6, FEAT), f'{REG}.weight': (20, FEAT),
-              f'{REG}.bias': (20, )}
+    shapes = {
+        f'{CLS}.weight': (6, FEAT),
+        f'{REG}.weight': (20, FEAT),
+        f'{REG}.bias': (20, )
+    }
     new, changed = initialize_bbox_head(
-        base_state(3), ['a', 'b', 'c'], ['a', 'b', 'c', 'x', 'y'],
-        ['x', 'y'], target_shapes=shapes)
+        base_state(3), ['a', 'b', 'c'], ['a', 'b', 'c', 'x', 'y'], ['x', 'y'],
+        target_shapes=shapes)
     assert f'{CLS}.bias' not in new and f'{CLS}.bias' in changed
     wrong = dict(shapes)
     wrong[f'{CLS}.weight'] = (7, FEAT)
     with pytest.raises(SurgeryError, match='target model has'):
         initialize_bbox_head(
             base_state(3), ['a', 'b', 'c'], ['a', 'b', 'c', 'x', 'y'],
-            ['x', 'y'], target_shapes=wrong)
+            ['x', 'y'],
+            target_shapes=wrong)
 
 
 def save_checkpoint(path, state, classes=None):
     meta = dict(dataset_meta=dict(classes=list(classes))) if classes else {}
-    torch.save(dict(state_dict=state, meta=meta, optimizer={'lr': 1.}),
-               path)
+    torch.save(dict(state_dict=state, meta=meta, optimizer={'lr': 1.}), path)
     return str(path)
 
 
@@ -231,14 +240,17 @@ def test_tool_with_the_toy_config_fits_its_model(tmp_path, tool):
 def test_tool_errors_name_the_fault(tmp_path, capsys, tool):
     src = save_checkpoint(tmp_path / 'base.pth', base_state(3))
     cases = [
-        (['--src1', str(tmp_path / 'nope.pth'), '--method', 'random_init'],
-         'nope.pth'),
+        (['--src1',
+          str(tmp_path / 'nope.pth'), '--method', 'random_init'], 'nope.pth'),
         (['--src1', src, '--method', 'random_init'], '--base-classes'),
-        (['--src1', src, '--method', 'random_init', '--base-classes', 'a',
-          'b', 'c'], 'not a predefined base split'),
-        (['--src1', src, '--method', 'random_init', '--base-classes', 'a',
-          'b', 'c', '--classes', 'a', 'd', 'x', '--novel-classes', 'x'],
-         "class 'd' of the target"),
+        ([
+            '--src1', src, '--method', 'random_init', '--base-classes', 'a',
+            'b', 'c'
+        ], 'not a predefined base split'),
+        ([
+            '--src1', src, '--method', 'random_init', '--base-classes', 'a',
+            'b', 'c', '--classes', 'a', 'd', 'x', '--novel-classes', 'x'
+        ], "class 'd' of the target"),
     ]
     for argv, expected in cases:
         with pytest.raises(SystemExit) as exit_info:
@@ -249,8 +261,9 @@ def test_tool_errors_name_the_fault(tmp_path, capsys, tool):
     named = save_checkpoint(tmp_path / 'named.pth', base_state(3),
                             ['a', 'b', 'c'])
     with pytest.raises(SystemExit):
-        tool.main(['--src1', named, '--method', 'random_init',
-                   '--base-classes', 'a', 'c', 'b', '--classes', 'a', 'b',
-                   'c', 'x'])
+        tool.main([
+            '--src1', named, '--method', 'random_init', '--base-classes', 'a',
+            'c', 'b', '--classes', 'a', 'b', 'c', 'x'
+        ])
     assert "first difference: 'c'" in capsys.readouterr().err
     assert not osp.exists(tmp_path / 'base_model_random_init_bbox_head.pth')

@@ -6,20 +6,18 @@ Example::
 """
 import argparse
 import json
-import os
 import os.path as osp
 import sys
 
 from mmdet.evaluation import DumpDetResults
-from mmengine.fileio import dump
 
 from mmfewshot.detection.apis import evaluated_splits, format_split_table
 from mmfewshot.utils import (ConfigError, add_run_args, apply_run_args,
-                             build_runner, init_dist_env,
-                             load_checkpoint_strict, load_config,
-                             user_errors)
+                             atomic_write, build_runner, init_dist_env,
+                             load_checkpoint_strict, load_config, user_errors)
 
 RESULTS_FILE = 'test_results.json'
+TABLE_TITLE = 'AP by class split (%):'
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -50,8 +48,7 @@ def main(argv=None) -> None:
         apply_run_args(cfg, args, scope='mmfewshot_det')
         if not osp.isfile(args.checkpoint):
             raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
-        if args.out is not None and not args.out.endswith(('.pkl',
-                                                            '.pickle')):
+        if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
             raise ConfigError(f'--out must be a .pkl file, got {args.out}')
         cfg.load_from = None
         cfg.resume = False
@@ -76,18 +73,16 @@ def main(argv=None) -> None:
     splits = evaluated_splits(cfg.get('test_evaluator'))
     table = format_split_table(metrics, splits)
     out = osp.join(runner.work_dir, RESULTS_FILE)
-    partial = f'{out}.part'
-    dump(
-        dict(
-            config=args.config,
-            checkpoint=args.checkpoint,
-            metrics=metrics,
-            table=table.splitlines()),
-        partial,
-        file_format='json',
-        indent=2)
-    os.replace(partial, out)
-    print(table, flush=True)
+    with atomic_write(out) as f:
+        json.dump(
+            dict(
+                config=args.config,
+                checkpoint=args.checkpoint,
+                metrics=metrics,
+                table=table.splitlines()),
+            f,
+            indent=2)
+    print(f'{TABLE_TITLE}\n{table}', flush=True)
     print(f'metrics written to {out}', flush=True)
 
 

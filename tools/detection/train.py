@@ -15,7 +15,8 @@ from mmfewshot.detection.apis import (build_train_dataloader,
                                       check_dataset_classes, check_load_from,
                                       set_save_dataset_paths)
 from mmfewshot.utils import (add_run_args, apply_run_args, build_runner,
-                             init_dist_env, load_config, user_errors)
+                             clean_work_dir_on_input_error, init_dist_env,
+                             load_config, user_errors)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -62,9 +63,10 @@ def main(argv=None) -> None:
                 f'the few-shot training set will be saved to {path}',
                 logger='current')
         init_dist_env(args.launcher)
-        build_train_dataloader(cfg)
-        runner = build_runner(cfg)
-        runner.train()
+        with clean_work_dir_on_input_error(cfg.work_dir):
+            build_train_dataloader(cfg)
+            runner = build_runner(cfg)
+            runner.train()
 
 
 if __name__ == '__main__':

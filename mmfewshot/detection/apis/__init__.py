@@ -1,10 +1,10 @@
-from .inference import inference_detector, init_detector
+from .inference import inference_detector, init_detector, show_result
 from .results import evaluated_splits, format_split_table, split_metric_table
 from .train import (build_train_dataloader, check_dataset_classes,
                     check_load_from, set_save_dataset_paths)
 
 __all__ = [
-    'inference_detector', 'init_detector', 'evaluated_splits',
+    'inference_detector', 'init_detector', 'show_result', 'evaluated_splits',
     'format_split_table', 'split_metric_table', 'build_train_dataloader',
     'check_dataset_classes', 'check_load_from', 'set_save_dataset_paths'
 ]

@@ -2,9 +2,11 @@
 import copy
 from typing import List, Optional, Sequence, Union
 
+import mmcv
 import numpy as np
 import torch
 from mmdet.structures import DetDataSample
+from mmdet.visualization import DetLocalVisualizer
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import DefaultScope
@@ -130,3 +132,34 @@ def inference_detector(
         with torch.no_grad():
             results.extend(model.test_step(batch))
     return results[0] if single else results
+
+
+def show_result(model: torch.nn.Module,
+                image: ImageType,
+                result: DetDataSample,
+                out_file: str,
+                score_thr: float = 0.3) -> np.ndarray:
+    """Draw the detections of one image: boxes, class names and scores.
+
+    Args:
+        model: The detector (its ``dataset_meta`` names the classes).
+        image: The image file or BGR array the result belongs to.
+        result: The image's result from :func:`inference_detector`.
+        out_file: The picture to write (its folder is created).
+        score_thr: Detections with a lower score are not drawn.
+
+    Returns:
+        The drawn RGB image, (H, W, 3) ``uint8``.
+    """
+    if isinstance(image, str):
+        image = mmcv.imread(image)
+    visualizer = DetLocalVisualizer(name=f'show_result_{id(result)}')
+    visualizer.dataset_meta = dict(model.dataset_meta)
+    visualizer.add_datasample(
+        'result',
+        mmcv.bgr2rgb(image),
+        data_sample=result,
+        draw_gt=False,
+        pred_score_thr=score_thr,
+        out_file=out_file)
+    return visualizer.get_image()

@@ -20,7 +20,8 @@ from torch import Tensor
 from mmfewshot.utils import ConfigError
 
 METHODS = ('random_init', 'combine', 'remove')
-DEFAULT_PARAM_NAMES = ('roi_head.bbox_head.fc_cls', 'roi_head.bbox_head.fc_reg')
+DEFAULT_PARAM_NAMES = ('roi_head.bbox_head.fc_cls',
+                       'roi_head.bbox_head.fc_reg')
 # mean and std of the fresh rows of ``random_init`` (the TFA tool's)
 INIT_STD = 0.01
 
@@ -183,10 +184,11 @@ def initialize_bbox_head(
                 del new_state[name]
                 changed.append(name)
                 continue
-            new_state[name] = _new_rows(
-                name, kind, state_dict[name], source_classes, target_classes,
-                novel_classes, method, novel_state_dict, novel_source_classes,
-                generator)
+            new_state[name] = _new_rows(name, kind, state_dict[name],
+                                        source_classes, target_classes,
+                                        novel_classes, method,
+                                        novel_state_dict, novel_source_classes,
+                                        generator)
             if target_shapes is not None and tuple(
                     new_state[name].shape) != tuple(target_shapes[name]):
                 raise SurgeryError(
@@ -221,8 +223,8 @@ def _new_rows(name: str, kind: str, tensor: Tensor,
         if novel_tensor is None:
             raise SurgeryError(f'the novel checkpoint has no {name}')
         novel_layout = _row_layout(f'{name} of the novel checkpoint',
-                                   novel_tensor.shape[0],
-                                   novel_source_classes, kind)
+                                   novel_tensor.shape[0], novel_source_classes,
+                                   kind)
         if novel_layout[0] != rows_per_class or \
                 novel_tensor.shape[1:] != tensor.shape[1:]:
             raise SurgeryError(

@@ -11,7 +11,8 @@ from mmengine.runner.checkpoint import _load_checkpoint
 from mmfewshot.detection.datasets import (NWayKShotDataset, TwoBranchDataset,
                                           build_fewshot_dataloader)
 from mmfewshot.detection.registry import DATASETS, MODELS
-from mmfewshot.utils import CheckpointMismatchError, ConfigError
+from mmfewshot.utils import (CheckpointError, CheckpointMismatchError,
+                             ConfigError, checkpoint_problem)
 
 SAVED_DATASET_FILE = 'saved_dataset.json'
 
@@ -46,8 +47,8 @@ def set_save_dataset_paths(cfg: Config) -> List[str]:
     filled = []
     datasets = _dataset_cfgs(cfg.get('train_dataloader'), 'train_dataloader')
     for _, dataset in datasets:
-        if dataset.get('save_dataset') and not dataset.get(
-                'save_dataset_path'):
+        if dataset.get(
+                'save_dataset') and not dataset.get('save_dataset_path'):
             stem, ext = osp.splitext(SAVED_DATASET_FILE)
             name = f'{stem}_{len(filled)}{ext}' if filled else \
                 SAVED_DATASET_FILE
@@ -86,6 +87,9 @@ def check_load_from(cfg: Config) -> None:
             f'load_from checkpoint not found: {load_from} (a fine-tuning '
             'config loads the base model after surgery; see the README of '
             'its method)')
+    problem = checkpoint_problem(load_from)
+    if problem is not None:
+        raise CheckpointError(f'load_from checkpoint {load_from} {problem}')
     checkpoint = _load_checkpoint(load_from, map_location='cpu')
     state_dict = checkpoint.get('state_dict', checkpoint)
     model_cfg = copy.deepcopy(cfg.model)

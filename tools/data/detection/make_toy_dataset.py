@@ -69,8 +69,8 @@ def _star() -> List[Point]:
 
 def _cross() -> List[Point]:
     arm = 0.34
-    return [(-arm, -1), (arm, -1), (arm, -arm), (1, -arm), (1, arm),
-            (arm, arm), (arm, 1), (-arm, 1), (-arm, arm), (-1, arm),
+    return [(-arm, -1), (arm, -1), (arm, -arm), (1, -arm),
+            (1, arm), (arm, arm), (arm, 1), (-arm, 1), (-arm, arm), (-1, arm),
             (-1, -arm), (-arm, -arm)]
 
 
@@ -85,8 +85,8 @@ POLYGONS: Dict[str, Callable[[], List[Point]]] = dict(
 )
 # Rotation jitter in degrees; the diamond's 45-degree turn relative to the
 # square is what tells them apart, so neither turns far.
-MAX_ROTATION = dict(square=12, diamond=12, triangle=20, cross=15, star=36,
-                    hexagon=30)
+MAX_ROTATION = dict(
+    square=12, diamond=12, triangle=20, cross=15, star=36, hexagon=30)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -96,7 +96,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('out', help='output folder (created)')
     parser.add_argument(
         '--num-trainval', type=int, default=800, help='trainval images')
-    parser.add_argument('--num-test', type=int, default=300, help='test images')
+    parser.add_argument(
+        '--num-test', type=int, default=300, help='test images')
     parser.add_argument(
         '--size', type=int, default=128, help='side of the square images')
     parser.add_argument('--seed', type=int, default=0, help='random seed')
@@ -129,13 +130,14 @@ def _background(rng: np.random.RandomState, size: int) -> Image.Image:
     base = rng.uniform(40, 215, size=3)
     tilt = rng.uniform(-50, 50, size=(2, 3))
     ramp = np.linspace(-0.5, 0.5, size)
-    img = (base + ramp[None, :, None] * tilt[0] +
-           ramp[:, None, None] * tilt[1])
+    img = (
+        base + ramp[None, :, None] * tilt[0] + ramp[:, None, None] * tilt[1])
     cells = rng.randint(4, 12)
     noise = rng.normal(0, rng.uniform(6, 22), size=(cells, cells, 3))
     noise = np.asarray(
         Image.fromarray(np.uint8(np.clip(noise + 128, 0, 255))).resize(
-            (size, size), Image.BICUBIC), dtype=np.float64) - 128
+            (size, size), Image.BICUBIC),
+        dtype=np.float64) - 128
     img = img + noise + rng.normal(0, 4, size=(size, size, 3))
     canvas = Image.fromarray(np.uint8(np.clip(img, 0, 255)))
     draw = ImageDraw.Draw(canvas)
@@ -221,8 +223,8 @@ def make_image(rng: np.random.RandomState,
             half_w, half_h = extent / 2 * aspect, extent / 2 / aspect
             margin = 0.25 * extent if rng.uniform() < 0.15 else -0.5 * extent
             center = rng.uniform(-margin, size + margin, size=2)
-            full = (center[0] - half_w, center[1] - half_h,
-                    center[0] + half_w, center[1] + half_h)
+            full = (center[0] - half_w, center[1] - half_h, center[0] + half_w,
+                    center[1] + half_h)
             if all(_overlap(full, other) < 0.35 for other in placed):
                 break
         else:
@@ -230,8 +232,9 @@ def make_image(rng: np.random.RandomState,
         angle = math.radians(
             rng.uniform(-1, 1) * MAX_ROTATION.get(class_name, 0))
         local = np.asarray(
-            background.crop(tuple(int(v) for v in np.clip(full, 0, size))
-                            if full[2] > full[0] else (0, 0, 1, 1)))
+            background.crop(
+                tuple(int(v) for v in np.clip(full, 0, size)) if full[2] >
+                full[0] else (0, 0, 1, 1)))
         colour = _contrasting_colour(
             rng, local if local.size else np.asarray(background))
         drawn = _draw_shape(draw, class_name,
@@ -256,9 +259,8 @@ def make_image(rng: np.random.RandomState,
                 name=class_name,
                 bbox=clipped,
                 truncated=int(visible < 0.999),
-                difficult=int(visible < 0.45 or
-                              min(clipped[2] - clipped[0],
-                                  clipped[3] - clipped[1]) < 10)))
+                difficult=int(visible < 0.45 or min(
+                    clipped[2] - clipped[0], clipped[3] - clipped[1]) < 10)))
     img = canvas.resize((size, size), Image.LANCZOS)
     img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0, 0.6)))
     return img, objects
@@ -281,8 +283,8 @@ def write_annotation(path: str, img_id: str, size: int,
         ET.SubElement(node, 'difficult').text = str(obj['difficult'])
         box = ET.SubElement(node, 'bndbox')
         x1, y1, x2, y2 = obj['bbox']
-        for key, value in (('xmin', x1), ('ymin', y1), ('xmax', x2),
-                           ('ymax', y2)):
+        for key, value in (('xmin', x1), ('ymin', y1), ('xmax', x2), ('ymax',
+                                                                      y2)):
             ET.SubElement(box, key).text = str(int(round(value)) + 1)
     ET.indent(root)
     ET.ElementTree(root).write(path)
@@ -300,8 +302,7 @@ def write_dataset(out: str, num_trainval: int, num_test: int, size: int,
     rng = np.random.RandomState(seed)
     counts = {name: 0 for name in CLASSES}
     index = 0
-    for subset, num_images in (('trainval', num_trainval), ('test',
-                                                            num_test)):
+    for subset, num_images in (('trainval', num_trainval), ('test', num_test)):
         ids = []
         while len(ids) < num_images:
             img, objects = make_image(rng, size)
@@ -342,9 +343,8 @@ def write_few_shot_splits(out: str, shots: Sequence[int],
     status = prepare_few_shot_split.main([
         '--format', 'voc', '--data-root', out, '--ann-file',
         'ImageSets/Main/trainval.txt', '--classes', *CLASSES,
-        '--novel-classes', *NOVEL_CLASSES, '--shots',
-        *[str(k) for k in shots], '--seeds', *[str(s) for s in seeds],
-        '--out',
+        '--novel-classes', *NOVEL_CLASSES, '--shots', *[str(k) for k in shots],
+        '--seeds', *[str(s) for s in seeds], '--out',
         osp.join(out, 'few_shot_ann')
     ])
     if status:

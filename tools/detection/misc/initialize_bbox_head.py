@@ -21,18 +21,15 @@ checkpoint (weights and meta, no optimizer state) for ``load_from``.
 
 Example::
 
+    WORK_DIR=work_dirs/tfa_r101_fpn_voc-split1_base-training
     python tools/detection/misc/initialize_bbox_head.py \\
-        --src1 work_dirs/tfa_r101_fpn_voc-split1_base-training/iter_18000.pth \\
-        --method random_init \\
-        --save-dir work_dirs/tfa_r101_fpn_voc-split1_base-training
+        --src1 $WORK_DIR/iter_18000.pth --method random_init
 """
 import argparse
 import copy
-import os
 import os.path as osp
 import sys
-import tempfile
-from typing import List, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 from mmengine.registry import DefaultScope
@@ -44,7 +41,8 @@ from mmfewshot.detection.apis.surgery import (DEFAULT_PARAM_NAMES, METHODS,
 from mmfewshot.detection.datasets import (COCO_SPLIT, VOC_SPLIT,
                                           get_novel_classes, get_split_classes)
 from mmfewshot.detection.registry import MODELS
-from mmfewshot.utils import ConfigError, load_config, user_errors
+from mmfewshot.utils import (CheckpointError, ConfigError, atomic_write,
+                             checkpoint_problem, load_config, user_errors)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -87,8 +85,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         default=list(DEFAULT_PARAM_NAMES),
         help='the layers to change (without .weight/.bias)')
     parser.add_argument(
-        '--save-dir',
-        help='output folder (default: the folder of --src1)')
+        '--save-dir', help='output folder (default: the folder of --src1)')
     parser.add_argument(
         '--tar-name', default='base_model', help='output file name prefix')
     parser.add_argument(
@@ -105,21 +102,22 @@ def _names(values: Optional[Sequence[str]]) -> Optional[Tuple[str, ...]]:
     """Class names from the command line; one split name expands."""
     if not values:
         return None
-    if len(values) == 1 and (values[0] in VOC_SPLIT or values[0] in COCO_SPLIT):
+    if len(values) == 1 and (values[0] in VOC_SPLIT
+                             or values[0] in COCO_SPLIT):
         return get_split_classes(values[0])
     return tuple(values)
 
 
 def _load(path: str, what: str) -> dict:
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{what} checkpoint not found: {path}')
-    try:
-        checkpoint = _load_checkpoint(path, map_location='cpu')
-    except Exception as error:  # torch/pickle raise many kinds
-        raise ConfigError(f'cannot read {what} checkpoint {path}: '
-                          f'{type(error).__name__}: {error}') from error
+    problem = checkpoint_problem(path)
+    if problem is not None:
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'{what} checkpoint not found: {path}')
+        raise CheckpointError(f'{what} checkpoint {path} {problem}')
+    checkpoint = _load_checkpoint(path, map_location='cpu')
     if not isinstance(checkpoint, dict):
-        raise ConfigError(f'{path} is not a checkpoint (a dict of weights)')
+        raise CheckpointError(
+            f'{path} is not a checkpoint (a dict of weights)')
     return checkpoint
 
 
@@ -145,8 +143,8 @@ def _checkpoint_classes(checkpoint: dict, path: str,
     return classes
 
 
-def _config_target(config: str) -> Tuple[Tuple[str, ...], Tuple[str, ...],
-                                        dict]:
+def _config_target(
+        config: str) -> Tuple[Tuple[str, ...], Tuple[str, ...], dict]:
     """Target classes, novel classes and box-head tensor shapes of a
     fine-tuning config."""
     cfg = load_config(config)
@@ -178,8 +176,7 @@ def _config_target(config: str) -> Tuple[Tuple[str, ...], Tuple[str, ...],
     return tuple(classes), novel, shapes
 
 
-def _default_target(
-        source_classes: Tuple[str, ...]) -> Tuple[str, ...]:
+def _default_target(source_classes: Tuple[str, ...]) -> Tuple[str, ...]:
     for splits in (VOC_SPLIT, COCO_SPLIT):
         for name, classes in splits.items():
             if name.startswith('BASE_') and tuple(classes) == source_classes:
@@ -190,19 +187,9 @@ def _default_target(
 
 
 def _save(checkpoint: dict, path: str) -> None:
-    """Write all or nothing: a temporary file renamed over ``path``."""
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    handle, partial = tempfile.mkstemp(
-        prefix='.surgery_', suffix='.pth', dir=folder)
-    os.close(handle)
-    try:
-        torch.save(checkpoint, partial)
-        os.replace(partial, path)
-    except BaseException:
-        if osp.exists(partial):
-            os.remove(partial)
-        raise
+    """Write all or nothing (a temporary file renamed over ``path``)."""
+    with atomic_write(path, 'wb') as f:
+        torch.save(checkpoint, f)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -262,7 +249,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             changed=changed,
             seed=args.seed)
         save_dir = args.save_dir or osp.dirname(osp.abspath(args.src1))
-        out = osp.join(save_dir, f'{args.tar_name}_{args.method}_bbox_head.pth')
+        out = osp.join(save_dir,
+                       f'{args.tar_name}_{args.method}_bbox_head.pth')
         _save(dict(meta=meta, state_dict=new_state), out)
     if target is not None:
         print(f'{args.method}: {len(source_classes)} base classes -> '

@@ -8,10 +8,13 @@ optim_wrapper = dict(
     constructor='ExcludeFrozenOptimWrapperConstructor',
     optimizer=dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=0.0001))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
-         end=500),
-    dict(type='MultiStepLR', by_epoch=False, milestones=[60000, 80000],
-         gamma=0.1)
+    dict(
+        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=500),
+    dict(
+        type='MultiStepLR',
+        by_epoch=False,
+        milestones=[60000, 80000],
+        gamma=0.1)
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=90000, val_interval=5000)
 val_cfg = dict(type='ValLoop')

@@ -14,8 +14,7 @@ train_dataloader = dict(
 model = dict(roi_head=dict(bbox_head=dict(num_classes=80)))
 optim_wrapper = dict(optimizer=dict(lr=0.001))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
-         end=10),
+    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=10),
     dict(type='MultiStepLR', by_epoch=False, milestones=[144000], gamma=0.1)
 ]
 train_cfg = dict(max_iters=160000, val_interval=80000)

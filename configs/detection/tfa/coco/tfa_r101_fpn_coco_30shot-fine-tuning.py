@@ -7,8 +7,7 @@ train_dataloader = dict(
         num_novel_shots=30,
         num_base_shots=30))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
-         end=10),
+    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=10),
     dict(type='MultiStepLR', by_epoch=False, milestones=[216000], gamma=0.1)
 ]
 train_cfg = dict(max_iters=240000, val_interval=120000)

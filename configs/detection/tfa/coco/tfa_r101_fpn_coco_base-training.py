@@ -18,8 +18,9 @@ model = dict(
             checkpoint='open-mmlab://detectron2/resnet101_caffe')),
     roi_head=dict(bbox_head=dict(num_classes=60)))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
-         end=1000),
+    dict(
+        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
+        end=1000),
     dict(type='MultiStepLR', by_epoch=False, milestones=[85000, 100000])
 ]
 train_cfg = dict(max_iters=110000, val_interval=5000)

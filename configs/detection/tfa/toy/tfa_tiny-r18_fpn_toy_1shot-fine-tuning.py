@@ -14,8 +14,7 @@ model = dict(
     ],
     backbone=dict(frozen_stages=4, norm_eval=True),
     roi_head=dict(
-        bbox_head=dict(
-            type='CosineSimBBoxHead', num_classes=8, scale=20)))
+        bbox_head=dict(type='CosineSimBBoxHead', num_classes=8, scale=20)))
 train_dataloader = dict(
     batch_size=4,
     dataset=dict(
@@ -33,13 +32,11 @@ train_dataloader = dict(
 val_dataloader = dict(dataset=dict(classes=classes))
 test_dataloader = val_dataloader
 val_evaluator = dict(
-    class_splits=dict(
-        BASE_CLASSES=base_classes, NOVEL_CLASSES=novel_classes))
+    class_splits=dict(BASE_CLASSES=base_classes, NOVEL_CLASSES=novel_classes))
 test_evaluator = val_evaluator
 optim_wrapper = dict(optimizer=dict(lr=0.01))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
-         end=10),
+    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=10),
     dict(type='MultiStepLR', by_epoch=False, milestones=[240])
 ]
 train_cfg = dict(max_iters=300, val_interval=300)

@@ -152,7 +152,9 @@ train_dataloader = dict(
     dataset=dict(
         type='FewShotVOCDataset',
         data_root=data_root,
-        ann_cfg=[dict(type='ann_file', ann_file='ImageSets/Main/trainval.txt')],
+        ann_cfg=[
+            dict(type='ann_file', ann_file='ImageSets/Main/trainval.txt')
+        ],
         classes=base_classes,
         pipeline=train_pipeline))
 val_dataloader = dict(
@@ -177,10 +179,9 @@ test_evaluator = val_evaluator
 
 optim_wrapper = dict(optimizer=dict(lr=0.02))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
-         end=100),
+    dict(
+        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=100),
     dict(type='MultiStepLR', by_epoch=False, milestones=[900, 1100])
 ]
 train_cfg = dict(max_iters=1200, val_interval=600)
-default_hooks = dict(
-    logger=dict(interval=20), checkpoint=dict(interval=600))
+default_hooks = dict(logger=dict(interval=20), checkpoint=dict(interval=600))

@@ -69,8 +69,8 @@ class FrozenParametersMixin:
                 'no parameter of the model (prefixes of names such as '
                 f'{next(iter(named), "backbone.conv1.weight")!r})')
         frozen = [
-            name for name in named
-            if any(_under(name, prefix) for prefix in self.frozen_parameters)
+            name for name in named if any(
+                _under(name, prefix) for prefix in self.frozen_parameters)
         ]
         for name in frozen:
             named[name].requires_grad_(False)
@@ -79,8 +79,8 @@ class FrozenParametersMixin:
                 module for module_name, module in self.named_modules()
                 if isinstance(module, _BatchNorm) and (any(
                     _under(module_name, prefix)
-                    for prefix in self.frozen_parameters) or _all_frozen(
-                        module))
+                    for prefix in self.frozen_parameters)
+                                                       or _all_frozen(module))
             ]
         trained = len(named) - len(frozen)
         print_log(

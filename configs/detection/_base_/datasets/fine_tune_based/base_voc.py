@@ -38,10 +38,12 @@ train_dataloader = dict(
         type='FewShotVOCDataset',
         data_root=data_root,
         ann_cfg=[
-            dict(type='ann_file',
-                 ann_file='VOC2007/ImageSets/Main/trainval.txt'),
-            dict(type='ann_file',
-                 ann_file='VOC2012/ImageSets/Main/trainval.txt')
+            dict(
+                type='ann_file',
+                ann_file='VOC2007/ImageSets/Main/trainval.txt'),
+            dict(
+                type='ann_file',
+                ann_file='VOC2012/ImageSets/Main/trainval.txt')
         ],
         classes=None,
         use_difficult=True,

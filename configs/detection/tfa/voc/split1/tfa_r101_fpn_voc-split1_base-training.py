@@ -22,8 +22,8 @@ model = dict(
             checkpoint='open-mmlab://detectron2/resnet101_caffe')),
     roi_head=dict(bbox_head=dict(num_classes=15)))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
-         end=100),
+    dict(
+        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=100),
     dict(type='MultiStepLR', by_epoch=False, milestones=[12000, 16000])
 ]
 train_cfg = dict(max_iters=18000, val_interval=3000)

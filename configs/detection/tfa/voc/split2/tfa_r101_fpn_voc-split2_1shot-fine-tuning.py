@@ -4,8 +4,7 @@ _base_ = ['../split1/tfa_r101_fpn_voc-split1_1shot-fine-tuning.py']
 classes = 'ALL_CLASSES_SPLIT2'
 train_dataloader = dict(
     dataset=dict(
-        ann_cfg=[dict(method='TFA', setting='SPLIT2_1SHOT')],
-        classes=classes))
+        ann_cfg=[dict(method='TFA', setting='SPLIT2_1SHOT')], classes=classes))
 val_dataloader = dict(dataset=dict(classes=classes))
 test_dataloader = val_dataloader
 val_evaluator = dict(
