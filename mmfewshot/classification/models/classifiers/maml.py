@@ -25,13 +25,12 @@ class MAML(BaseFewShotClassifier):
     parameters are never modified by adaptation. Second-order gradients
     flow through the inner loop unless ``first_order=True``.
 
-    As in the original toolbox (and the MAML papers' code), BatchNorm
-    layers keep no running statistics by default: every pass is normalised
-    with the statistics of its own batch, in training and at meta test.
-    The support set of a task is one batch (however the support loader
-    splits it) and its query set must come as one batch, so a task's
-    result does not depend on how the meta test is batched or split
-    between processes.
+    As in the original toolbox, BatchNorm layers keep no running statistics
+    by default: every pass is normalised with the statistics of its own
+    batch, in training and at meta test. The support set of a task is one
+    batch (however the support loader splits it) and its query set must
+    come as one batch, so a task's result does not depend on how the meta
+    test is batched or split between processes.
 
     Args:
         backbone: Backbone config.
