@@ -20,14 +20,22 @@ from mmdet.structures import DetDataSample
 from mmengine.logging import MMLogger
 from PIL import Image
 
-from mmfewshot.detection.datasets import (
-    ALL_CLASSES, ALL_CLASSES_SPLIT1, ALL_CLASSES_SPLIT2, ALL_CLASSES_SPLIT3,
-    BASE_CLASSES, BASE_CLASSES_SPLIT1, BASE_CLASSES_SPLIT2,
-    BASE_CLASSES_SPLIT3, NOVEL_CLASSES, NOVEL_CLASSES_SPLIT1,
-    NOVEL_CLASSES_SPLIT2, NOVEL_CLASSES_SPLIT3, FewShotVOCCopyDataset,
-    FewShotVOCDataset, FewShotVOCDefaultDataset, count_instances,
-    get_novel_classes, get_split_classes)
+from mmfewshot.detection.datasets import (ALL_CLASSES, ALL_CLASSES_SPLIT1,
+                                          ALL_CLASSES_SPLIT2,
+                                          ALL_CLASSES_SPLIT3, BASE_CLASSES,
+                                          BASE_CLASSES_SPLIT1,
+                                          BASE_CLASSES_SPLIT2,
+                                          BASE_CLASSES_SPLIT3, NOVEL_CLASSES,
+                                          NOVEL_CLASSES_SPLIT1,
+                                          NOVEL_CLASSES_SPLIT2,
+                                          NOVEL_CLASSES_SPLIT3,
+                                          FewShotVOCCopyDataset,
+                                          FewShotVOCDataset,
+                                          FewShotVOCDefaultDataset,
+                                          count_instances, get_novel_classes,
+                                          get_split_classes)
 from mmfewshot.detection.registry import DATASETS
+from mmfewshot.utils import DataError, build_runner, load_config
 
 IMG_W, IMG_H = 64, 48
 # image id -> [(class, (xmin, ymin, xmax, ymax) 1-based, difficult)]
@@ -573,3 +581,146 @@ def test_missing_xml_and_bad_entries_are_named(voc_root):
         voc_dataset(voc_root, ann_cfg=[dict(type='annfile', ann_file='x.txt')])
     with pytest.raises(ValueError, match='filter_cfg'):
         voc_dataset(voc_root, filter_cfg=dict(filter_empty_gt=True))
+
+
+# ---------------------------------------------------------------------------
+# images named by the annotations
+# ---------------------------------------------------------------------------
+# image id -> (<filename> of its XML or None, the file on disk)
+EXPORTED = {
+    'a': ('a.png', 'a.png'),
+    'b': ('b.JPG', 'b.JPG'),
+    'c': ('batch7/c.jpeg', 'batch7/c.jpeg'),
+    'd': ('photo_0004.png', 'photo_0004.png'),
+    'e': (None, 'e.png'),  # no <filename>: the id with the extension found
+}
+TOY_CLASSES = ['circle', 'square']
+
+
+def write_exported_voc(root, images=EXPORTED):
+    """A VOC subset as labelling tools export it: images of any extension
+    and folder, named by the XML's <filename>."""
+    subset = osp.join(root, 'Export')
+    for folder in ('Annotations', 'ImageSets/Main', 'JPEGImages/batch7'):
+        os.makedirs(osp.join(subset, folder), exist_ok=True)
+    for index, (img_id, (filename, on_disk)) in enumerate(images.items()):
+        pixels = np.full((48, 64, 3), 40 * index, dtype=np.uint8)
+        pixels[10:30, 8:40] = 255
+        Image.fromarray(pixels).save(osp.join(subset, 'JPEGImages', on_disk))
+        name_tag = f'<filename>{filename}</filename>' if filename else ''
+        with open(osp.join(subset, 'Annotations', f'{img_id}.xml'), 'w') as f:
+            f.write(f'<annotation>{name_tag}<size><width>64</width><height>'
+                    f'48</height></size><object><name>'
+                    f'{TOY_CLASSES[index % 2]}</name><difficult>0</difficult>'
+                    '<bndbox><xmin>9</xmin><ymin>11</ymin><xmax>40</xmax>'
+                    '<ymax>30</ymax></bndbox></object></annotation>')
+    with open(osp.join(subset, 'ImageSets/Main/trainval.txt'), 'w') as f:
+        f.write(''.join(f'{img_id}\n' for img_id in images))
+    return subset
+
+
+def exported_dataset(root,
+                     ann_file='Export/ImageSets/Main/trainval.txt',
+                     **kwargs):
+    return FewShotVOCDataset(
+        data_root=root,
+        ann_cfg=[dict(type='ann_file', ann_file=ann_file)],
+        classes=TOY_CLASSES,
+        **kwargs)
+
+
+def test_voc_images_are_the_files_their_xml_names(tmp_path):
+    root = str(tmp_path)
+    subset = write_exported_voc(root)
+    dataset = exported_dataset(
+        root, pipeline=LOAD + [dict(type='PackDetInputs')])
+    assert [d['img_path'] for d in dataset.get_data_list()] == [
+        osp.join(subset, 'JPEGImages', on_disk)
+        for _, on_disk in EXPORTED.values()
+    ]
+    for index in range(len(dataset)):
+        item = dataset[index]
+        assert item['inputs'].shape == (3, 48, 64)
+        assert item['data_samples'].gt_instances.labels.tolist() == [index % 2]
+    # split-file lines may name the image or the annotation
+    split = tmp_path / 'split.txt'
+    split.write_text('Export/JPEGImages/b.JPG\n'
+                     'Export/Annotations/c.xml\n'
+                     'datasets/Export/JPEGImages/a.png\n')
+    assert [(d['img_id'], osp.basename(d['img_path']))
+            for d in exported_dataset(root, str(split)).get_data_list()
+            ] == [('b', 'b.JPG'), ('c', 'c.jpeg'), ('a', 'a.png')]
+
+
+def test_voc_exported_data_trains_a_detector(tmp_path):
+    """One iteration of the toy TFA base training on the exported data."""
+    root = str(tmp_path)
+    write_exported_voc(root)
+    config = osp.join(
+        osp.dirname(__file__), '..', '..', 'configs', 'detection', 'tfa',
+        'toy', 'tfa_tiny-r18_fpn_toy_base-training.py')
+    cfg = load_config(
+        config, {
+            'train_dataloader.dataset.data_root':
+            root,
+            'train_dataloader.dataset.ann_cfg': [
+                dict(
+                    type='ann_file',
+                    ann_file='Export/ImageSets/Main/trainval.txt')
+            ],
+            'train_dataloader.dataset.classes':
+            TOY_CLASSES,
+            'train_dataloader.num_workers':
+            0,
+            'train_dataloader.persistent_workers':
+            False,
+            'train_dataloader.batch_size':
+            2,
+            'model.roi_head.bbox_head.num_classes':
+            2,
+            'train_cfg.max_iters':
+            1,
+        })
+    cfg.work_dir = str(tmp_path / 'work')
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
+    runner = build_runner(cfg)
+    runner.train()
+    loss = runner.message_hub.get_scalar('train/loss').current()
+    assert np.isfinite(loss) and loss > 0
+
+
+def test_voc_missing_image_names_it_and_its_annotation(tmp_path):
+    root = str(tmp_path)
+    subset = write_exported_voc(root)
+    os.remove(osp.join(subset, 'JPEGImages', 'batch7', 'c.jpeg'))
+    image = osp.join(subset, 'JPEGImages', 'batch7/c.jpeg')
+    xml = osp.join(subset, 'Annotations', 'c.xml')
+    with pytest.raises(
+            FileNotFoundError,
+            match=f'trainval.txt, line 3 \\(c\\): image {image} does not '
+            f'exist \\(the image of {xml}\\)'):
+        exported_dataset(root)
+
+
+def test_voc_unreadable_image_and_xml_are_named(tmp_path):
+    root = str(tmp_path)
+    subset = write_exported_voc(root)
+    image = osp.join(subset, 'JPEGImages', 'b.JPG')
+    open(image, 'wb').close()
+    dataset = exported_dataset(root, pipeline=LOAD)
+    with pytest.raises(DataError, match=f'image {image} is empty'):
+        dataset[1]
+    with open(osp.join(subset, 'Annotations', 'a.xml'), 'w') as f:
+        f.write('<annotation><object><name>circle</name></object>')
+    with pytest.raises(DataError, match='a.xml is not valid XML'):
+        exported_dataset(root)
+    with open(osp.join(subset, 'Annotations', 'a.xml'), 'w') as f:
+        f.write('<annotation><filename>a.png</filename><object><name>circle'
+                '</name><bndbox><xmin>1</xmin><ymin>x</ymin><xmax>5</xmax>'
+                '<ymax>6</ymax></bndbox></object></annotation>')
+    with pytest.raises(
+            DataError,
+            match="a.xml, object 0: <ymin> must be a number, "
+            "got 'x'"):
+        exported_dataset(root)

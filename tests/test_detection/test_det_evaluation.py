@@ -7,9 +7,12 @@ import torch
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
-from mmfewshot.detection.datasets.class_splits import (
-    ALL_CLASSES, ALL_CLASSES_SPLIT1, BASE_CLASSES, BASE_CLASSES_SPLIT1,
-    COCO_CATEGORY_IDS, NOVEL_CLASSES)
+from mmfewshot.detection.datasets.class_splits import (ALL_CLASSES,
+                                                       ALL_CLASSES_SPLIT1,
+                                                       BASE_CLASSES,
+                                                       BASE_CLASSES_SPLIT1,
+                                                       COCO_CATEGORY_IDS,
+                                                       NOVEL_CLASSES)
 from mmfewshot.detection.evaluation import FewShotCocoMetric, FewShotVOCMetric
 from mmfewshot.detection.registry import METRICS
 
@@ -328,3 +331,127 @@ def test_coco_config_errors():
         FewShotCocoMetric(metric_items=['mAP_99'])
     with pytest.raises(KeyError, match='NOVEL_CLASSES_SPLIT7'):
         FewShotCocoMetric(class_splits=['NOVEL_CLASSES_SPLIT7'])
+
+
+# ---------------------------------------------------------------------------
+# class identity: numbers follow class names, whatever the orders and ids
+# ---------------------------------------------------------------------------
+IDENTITY_CLASSES = ('cat', 'dog', 'traffic light')
+IDENTITY_SPLITS = dict(BASE=['cat', 'dog'], NOVEL=['traffic light'])
+# image id -> boxes (class, [x, y, w, h]); cats and dogs are found, no
+# traffic light is
+IDENTITY_BOXES = {
+    1: [('cat', [10, 10, 60, 50]), ('dog', [100, 20, 70, 60])],
+    2: [('traffic light', [30, 30, 20, 50])],
+    3: [('cat', [5, 60, 40, 40]), ('traffic light', [120, 10, 25, 60]),
+        ('dog', [60, 90, 80, 50])],
+}
+EXPECTED_CLASS_AP = {'cat': 1.0, 'dog': 1.0, 'traffic light': 0.0}
+
+
+def _identity_samples(classes):
+    samples = []
+    for img_id, boxes in IDENTITY_BOXES.items():
+        xyxy = [[x, y, x + w, y + h] for _, (x, y, w, h) in boxes]
+        found = [(box, classes.index(name))
+                 for box, (name, _) in zip(xyxy, boxes)
+                 if name != 'traffic light']
+        samples.append(
+            dict(
+                img_id=img_id,
+                ori_shape=(200, 240),
+                instances=[
+                    dict(
+                        bbox=box,
+                        bbox_label=classes.index(name),
+                        ignore_flag=0) for box, (name, _) in zip(xyxy, boxes)
+                ],
+                gt_instances=dict(
+                    bboxes=_tensor(xyxy, 4),
+                    labels=torch.tensor(
+                        [classes.index(name) for name, _ in boxes])),
+                ignored_instances=dict(
+                    bboxes=torch.zeros((0, 4)), labels=torch.zeros(0).long()),
+                pred_instances=dict(
+                    bboxes=_tensor([box for box, _ in found], 4),
+                    scores=torch.full((len(found), ), 0.9),
+                    labels=torch.tensor([label for _, label in found]))))
+    return samples
+
+
+def _identity_coco_file(tmp_path, category_ids):
+    annotations = [
+        dict(
+            id=index,
+            image_id=img_id,
+            category_id=category_ids[name],
+            bbox=box,
+            area=box[2] * box[3],
+            iscrowd=0) for index, (img_id, name, box) in enumerate((
+                (img_id, name, box)
+                for img_id, boxes in IDENTITY_BOXES.items()
+                for name, box in boxes), 1)
+    ]
+    ann_file = tmp_path / 'instances.json'
+    ann_file.write_text(
+        json.dumps(
+            dict(
+                images=[
+                    dict(id=img_id, width=240, height=200, file_name='')
+                    for img_id in IDENTITY_BOXES
+                ],
+                annotations=annotations,
+                # listed in neither id nor class order
+                categories=[
+                    dict(id=category_ids[name], name=name)
+                    for name in ('dog', 'traffic light', 'cat')
+                ])))
+    return str(ann_file)
+
+
+CLASS_ORDERS = [
+    ('cat', 'dog', 'traffic light'),
+    ('traffic light', 'cat', 'dog'),
+    ('dog', 'traffic light', 'cat'),
+]
+CATEGORY_IDS = [
+    {
+        'cat': 5,
+        'dog': 9,
+        'traffic light': 2
+    },  # the issue's file
+    {
+        'cat': 1,
+        'dog': 2,
+        'traffic light': 3
+    },
+    {
+        'cat': 30,
+        'dog': 10,
+        'traffic light': 20
+    },
+]
+
+
+@pytest.mark.parametrize('classes', CLASS_ORDERS)
+@pytest.mark.parametrize('category_ids', CATEGORY_IDS + [None])
+def test_coco_numbers_follow_class_names(tmp_path, classes, category_ids):
+    ann_file = None if category_ids is None else _identity_coco_file(
+        tmp_path, category_ids)
+    metric = FewShotCocoMetric(
+        ann_file=ann_file, class_splits=IDENTITY_SPLITS, classwise=True)
+    results = _evaluate(metric, classes, _identity_samples(list(classes)))
+    for name, expected in EXPECTED_CLASS_AP.items():
+        assert results[f'coco/{name}_precision'] == pytest.approx(expected)
+    assert results['coco/BASE_bbox_mAP'] == pytest.approx(1.0)
+    assert results['coco/NOVEL_bbox_mAP'] == pytest.approx(0.0)
+    assert results['coco/bbox_mAP'] == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize('classes', CLASS_ORDERS)
+def test_voc_numbers_follow_class_names(classes):
+    metric = FewShotVOCMetric(class_splits=IDENTITY_SPLITS, nproc=1)
+    results = _evaluate(metric, classes, _identity_samples(list(classes)))
+    assert results['pascal_voc/BASE_mAP'] == pytest.approx(1.0)
+    assert results['pascal_voc/NOVEL_mAP'] == pytest.approx(0.0)
+    assert results['pascal_voc/mAP'] == pytest.approx(2 / 3)
