@@ -1,4 +1,5 @@
 import os.path as osp
+import re
 
 import numpy as np
 import pytest
@@ -7,8 +8,10 @@ from mmpretrain.structures import DataSample
 
 from mmfewshot.classification import datasets
 from mmfewshot.classification.datasets import (BaseFewShotDataset,
-                                               LoadImageFromBytes)
+                                               LoadImageFromBytes,
+                                               MetaTestDataset)
 from mmfewshot.classification.registry import DATASETS, TRANSFORMS
+from mmfewshot.utils import DataError
 
 TRAIN_PIPELINE = [
     dict(type='LoadImageFromFile'),
@@ -188,3 +191,23 @@ def test_exports_are_registered_under_their_names():
     assert TRANSFORMS.get('LoadImageFromBytes') is LoadImageFromBytes
     assert {'build_dataloader',
             'build_meta_test_dataloaders'} <= set(datasets.__all__)
+
+
+@pytest.mark.parametrize('content, problem',
+                         [(b'', 'is empty (0 bytes)'),
+                          (b'not an image', 'cannot be decoded')])
+def test_unreadable_image_is_named(folder_dataset, content, problem):
+    root, _ = folder_dataset
+    dataset = BaseFewShotDataset(data_prefix=root, pipeline=TEST_PIPELINE)
+    path = dataset.get_data_info(3)['img_path']
+    with open(path, 'wb') as f:
+        f.write(content)
+    with pytest.raises(
+            DataError, match=f'BaseFewShotDataset: image {path} '
+            f'{problem}'):
+        dataset[3]
+    # the episodes of meta testing load through the same path
+    meta_test = MetaTestDataset(
+        dataset, num_episodes=1, num_ways=4, num_shots=1, num_queries=1)
+    with pytest.raises(DataError, match=f'image {path}'):
+        meta_test.test_set()[3]

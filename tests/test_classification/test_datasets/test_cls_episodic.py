@@ -7,7 +7,7 @@ from mmfewshot.classification.datasets import (BaseFewShotDataset,
 from mmfewshot.classification.datasets.episode_sampler import \
     sample_without_replacement
 from mmfewshot.classification.registry import DATASETS
-from mmfewshot.utils import multi_pipeline_collate_fn
+from mmfewshot.utils import ConfigError, multi_pipeline_collate_fn
 
 PIPELINE = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
 
@@ -152,6 +152,10 @@ def test_impossible_episodes_name_the_culprit(folder_dataset):
     with pytest.raises(ValueError, match='`num_shots`'):
         EpisodicDataset(
             dataset, num_episodes=2, num_ways=2, num_shots=0, num_queries=1)
+    # a training episode without queries has no loss
+    with pytest.raises(ConfigError, match='`num_queries` must be .* >= 1'):
+        EpisodicDataset(
+            dataset, num_episodes=2, num_ways=2, num_shots=1, num_queries=0)
     # exactly enough images is fine
     EpisodicDataset(
         dataset,
