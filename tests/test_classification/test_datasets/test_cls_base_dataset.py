@@ -203,8 +203,8 @@ def test_unreadable_image_is_named(folder_dataset, content, problem):
     with open(path, 'wb') as f:
         f.write(content)
     with pytest.raises(
-            DataError, match=f'BaseFewShotDataset: image {path} '
-            f'{problem}'):
+            DataError,
+            match=re.escape(f'BaseFewShotDataset: image {path} {problem}')):
         dataset[3]
     # the episodes of meta testing load through the same path
     meta_test = MetaTestDataset(
