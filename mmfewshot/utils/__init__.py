@@ -12,8 +12,9 @@ from .errors import (CheckpointError, ConfigError, ConfigKeyError,
 from .infinite_sampler import DistributedInfiniteSampler, InfiniteSampler
 from .local_seed import local_numpy_seed
 from .logger import get_root_logger
-from .run_tools import (add_cfg_options_arg, add_run_args, apply_run_args,
-                        build_runner, user_errors)
+from .run_tools import (add_cfg_options_arg, add_run_args, add_train_args,
+                        apply_run_args, apply_train_args, build_runner,
+                        user_errors)
 from .runner import FewShotRunner
 from .work_dir import clean_work_dir_on_input_error
 
@@ -26,6 +27,7 @@ __all__ = [
     'ConfigError', 'ConfigKeyError', 'ConfigTypeError', 'DataError',
     'InputError', 'DistributedInfiniteSampler', 'InfiniteSampler',
     'local_numpy_seed', 'get_root_logger', 'add_cfg_options_arg',
-    'add_run_args', 'apply_run_args', 'build_runner', 'user_errors',
-    'FewShotRunner', 'clean_work_dir_on_input_error'
+    'add_run_args', 'add_train_args', 'apply_run_args', 'apply_train_args',
+    'build_runner', 'user_errors', 'FewShotRunner',
+    'clean_work_dir_on_input_error'
 ]

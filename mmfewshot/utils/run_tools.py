@@ -67,6 +67,45 @@ def add_run_args(parser: argparse.ArgumentParser) -> None:
         help=argparse.SUPPRESS)
 
 
+def add_train_args(parser: argparse.ArgumentParser) -> None:
+    """Arguments every training tool takes besides :func:`add_run_args`:
+    ``--resume [CKPT]``, ``--seed`` and ``--deterministic``."""
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        const='auto',
+        help='resume training: from the newest intact checkpoint in the '
+        'work dir when no path is given, else from the given checkpoint')
+    parser.add_argument('--seed', type=int, help='random seed')
+    parser.add_argument(
+        '--deterministic',
+        action='store_true',
+        help='deterministic CUDA algorithms (slower)')
+
+
+def apply_train_args(cfg: Config, args: argparse.Namespace) -> Config:
+    """Resume and randomness settings from :func:`add_train_args`.
+
+    Raises:
+        FileNotFoundError: ``--resume CKPT`` names a missing file.
+    """
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        if not osp.isfile(args.resume):
+            raise FileNotFoundError(
+                f'checkpoint to resume from not found: {args.resume}')
+        cfg.resume = True
+        cfg.load_from = args.resume
+    if args.seed is not None or args.deterministic:
+        randomness = cfg.setdefault('randomness', {})
+        if args.seed is not None:
+            randomness['seed'] = args.seed
+        randomness['deterministic'] = args.deterministic
+    return cfg
+
+
 def apply_run_args(cfg: Config, args: argparse.Namespace,
                    scope: str) -> Config:
     """Settings of a run that come from the command line."""

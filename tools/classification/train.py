@@ -12,24 +12,15 @@ import sys
 from mmengine.logging import print_log
 
 from mmfewshot.classification.apis import format_meta_test_result
-from mmfewshot.utils import (add_run_args, apply_run_args, build_runner,
-                             init_dist_env, load_config, user_errors)
+from mmfewshot.utils import (add_run_args, add_train_args, apply_run_args,
+                             apply_train_args, build_runner, init_dist_env,
+                             load_config, user_errors)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a few-shot classifier')
     parser.add_argument('config', help='config file')
-    parser.add_argument(
-        '--resume',
-        nargs='?',
-        const='auto',
-        help='resume training: from the latest checkpoint in the work dir '
-        'when no path is given, else from the given checkpoint')
-    parser.add_argument('--seed', type=int, help='random seed')
-    parser.add_argument(
-        '--deterministic',
-        action='store_true',
-        help='deterministic CUDA algorithms (slower)')
+    add_train_args(parser)
     parser.add_argument(
         '--skip-test',
         action='store_true',
@@ -43,20 +34,7 @@ def main(argv=None) -> None:
     with user_errors('train'):
         cfg = load_config(args.config, args.cfg_options)
         apply_run_args(cfg, args, scope='mmfewshot_cls')
-        if args.resume == 'auto':
-            cfg.resume = True
-            cfg.load_from = None
-        elif args.resume is not None:
-            if not osp.isfile(args.resume):
-                raise FileNotFoundError(
-                    f'checkpoint to resume from not found: {args.resume}')
-            cfg.resume = True
-            cfg.load_from = args.resume
-        if args.seed is not None or args.deterministic:
-            randomness = cfg.setdefault('randomness', {})
-            if args.seed is not None:
-                randomness['seed'] = args.seed
-            randomness['deterministic'] = args.deterministic
+        apply_train_args(cfg, args)
         init_dist_env(args.launcher)
         runner = build_runner(cfg)
         runner.train()
