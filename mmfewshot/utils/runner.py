@@ -119,6 +119,11 @@ class FewShotRunner(Runner):
     same way (:meth:`from_cfg`).
     """
 
+    # whether the training stream has been seeded and moved to the loop's
+    # iteration (done once, by the first load_or_resume after the train
+    # loop is built)
+    _stream_placed = False
+
     # ------------------------------------------------------------- runs
     def train(self) -> Any:
         """Train; a constructor refusing a config key is a ConfigError
@@ -168,6 +173,8 @@ class FewShotRunner(Runner):
         try:
             super().load_or_resume()
         except read_checkpoint_errors() as error:
+            if '://' in str(self._load_from):
+                raise
             problem = checkpoint_problem(self._load_from)
             if problem is None:
                 raise
@@ -206,9 +213,12 @@ class FewShotRunner(Runner):
         return None
 
     def _position_train_stream(self) -> None:
-        """Seed the training stream and move it to the loop's iteration."""
-        if self._train_loop is None or isinstance(self._train_loop, dict):
+        """Seed the training stream and move it to the loop's iteration,
+        once, when the train loop is built."""
+        if self._stream_placed or self._train_loop is None or isinstance(
+                self._train_loop, dict):
             return
+        self._stream_placed = True
         loop = self.train_loop
         loader = loop.dataloader
         if hasattr(loader, 'set_seed'):

@@ -20,20 +20,13 @@ from mmdet.structures import DetDataSample
 from mmengine.logging import MMLogger
 from PIL import Image
 
-from mmfewshot.detection.datasets import (ALL_CLASSES, ALL_CLASSES_SPLIT1,
-                                          ALL_CLASSES_SPLIT2,
-                                          ALL_CLASSES_SPLIT3, BASE_CLASSES,
-                                          BASE_CLASSES_SPLIT1,
-                                          BASE_CLASSES_SPLIT2,
-                                          BASE_CLASSES_SPLIT3, NOVEL_CLASSES,
-                                          NOVEL_CLASSES_SPLIT1,
-                                          NOVEL_CLASSES_SPLIT2,
-                                          NOVEL_CLASSES_SPLIT3,
-                                          FewShotVOCCopyDataset,
-                                          FewShotVOCDataset,
-                                          FewShotVOCDefaultDataset,
-                                          count_instances, get_novel_classes,
-                                          get_split_classes)
+from mmfewshot.detection.datasets import (
+    ALL_CLASSES, ALL_CLASSES_SPLIT1, ALL_CLASSES_SPLIT2, ALL_CLASSES_SPLIT3,
+    BASE_CLASSES, BASE_CLASSES_SPLIT1, BASE_CLASSES_SPLIT2,
+    BASE_CLASSES_SPLIT3, NOVEL_CLASSES, NOVEL_CLASSES_SPLIT1,
+    NOVEL_CLASSES_SPLIT2, NOVEL_CLASSES_SPLIT3, FewShotVOCCopyDataset,
+    FewShotVOCDataset, FewShotVOCDefaultDataset, count_instances,
+    get_novel_classes, get_split_classes)
 from mmfewshot.detection.registry import DATASETS
 from mmfewshot.utils import DataError, build_runner, load_config
 
@@ -724,3 +717,20 @@ def test_voc_unreadable_image_and_xml_are_named(tmp_path):
             match="a.xml, object 0: <ymin> must be a number, "
             "got 'x'"):
         exported_dataset(root)
+
+
+def test_copy_dataset_matches_labels_by_class_name(voc_root):
+    source = voc_dataset(voc_root, years=('VOC2007', 'VOC2012'))
+    names = ['sofa', 'person', 'bird']
+    copied = FewShotVOCCopyDataset(
+        classes=names,
+        ann_cfg=[
+            dict(
+                data_list=source.get_data_list(),
+                classes=source.metainfo['classes'])
+        ])
+    expected = {
+        name: count
+        for name, count in counts_by_name(source).items() if name in names
+    }
+    assert counts_by_name(copied) == expected

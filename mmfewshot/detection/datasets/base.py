@@ -67,9 +67,12 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
             - ``dict(type='saved_dataset', ann_file=...)``: a list written
               by ``save_dataset=True``; loads the identical items (labels are
               matched by class name).
-            - ``dict(type='data_list', data_list=[...])``: items already in
-              this format, with labels of the same ``classes`` (used by the
-              copy datasets).
+            - ``dict(type='data_list', data_list=[...], classes=None)``:
+              items already in this format (used by the copy datasets); with
+              ``classes`` (the class names the items' labels index, e.g.
+              another dataset's ``metainfo['classes']``) labels are matched
+              by class name, without it they must be labels of this
+              dataset's ``classes``.
         classes: A predefined split name (e.g. ``'ALL_CLASSES_SPLIT1'``) or
             a sequence of class names. Falls back to ``metainfo['classes']``.
         novel_classes: Which of ``classes`` are novel. Defaults to the novel
@@ -306,7 +309,9 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
         by_img_path: Dict[str, dict] = {}
         for entry in self.ann_cfg:
             if entry['type'] == 'data_list':
-                data_list.extend(self._load_copied(entry['data_list']))
+                data_list.extend(
+                    self._load_copied(entry['data_list'],
+                                      entry.get('classes')))
                 continue
             ann_file = self.join_root(entry['ann_file'])
             if not osp.isfile(ann_file):
@@ -426,36 +431,43 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
                                                } <= set(saved):
             raise DataError(f'{ann_file} is not a saved dataset: expected a '
                             'json dict with `metainfo` and `data_list`')
-        saved_classes = saved['metainfo']['classes']
-        cat2label = {c: i for i, c in enumerate(self._metainfo['classes'])}
-        data_list = []
-        for data_info in saved['data_list']:
-            instances = []
-            for instance in data_info['instances']:
-                class_name = saved_classes[instance['bbox_label']]
-                if class_name not in cat2label or (ann_classes is not None
-                                                   and class_name
-                                                   not in ann_classes):
-                    continue
-                instances.append(
-                    dict(instance, bbox_label=cat2label[class_name]))
-            data_list.append(dict(data_info, instances=instances))
-        return data_list
+        return [
+            self._relabel(data_info, saved['metainfo']['classes'], ann_classes,
+                          f'{ann_file}, item {index}')
+            for index, data_info in enumerate(saved['data_list'])
+        ]
 
-    def _load_copied(self, data_list: Sequence[dict]) -> List[dict]:
-        num_classes = len(self._metainfo['classes'])
+    def _load_copied(self, data_list: Sequence[dict],
+                     classes: Optional[Sequence[str]]) -> List[dict]:
         copied = []
         for index, data_info in enumerate(data_list):
             data_info = copy.deepcopy(dict(data_info))
             data_info.pop('sample_idx', None)
-            for instance in data_info['instances']:
-                if not 0 <= instance['bbox_label'] < num_classes:
-                    raise DataError(
-                        f'copied item {index} ({data_info["img_path"]}) has '
-                        f'label {instance["bbox_label"]}, outside the '
-                        f'{num_classes} dataset classes')
-            copied.append(data_info)
+            copied.append(
+                self._relabel(data_info, classes or self._metainfo['classes'],
+                              None, f'copied item {index}'))
         return copied
+
+    def _relabel(self, data_info: dict, source_classes: Sequence[str],
+                 ann_classes: Optional[Sequence[str]], where: str) -> dict:
+        """``data_info`` with labels of ``source_classes`` turned into labels
+        of this dataset by class name; instances of classes this dataset
+        (or ``ann_classes``) lacks are left out."""
+        cat2label = {c: i for i, c in enumerate(self._metainfo['classes'])}
+        instances = []
+        for instance in data_info['instances']:
+            label = instance['bbox_label']
+            if not 0 <= label < len(source_classes):
+                raise DataError(
+                    f'{where} ({data_info.get("img_path")}) has label '
+                    f'{label}, outside the {len(source_classes)} classes '
+                    'it was labelled with')
+            class_name = source_classes[label]
+            if class_name in cat2label and (ann_classes is None
+                                            or class_name in ann_classes):
+                instances.append(
+                    dict(instance, bbox_label=cat2label[class_name]))
+        return dict(data_info, instances=instances)
 
     # ------------------------------------------------------------------
     # filtering
@@ -713,5 +725,9 @@ def copy_ann_cfg(ann_cfg: List[dict]) -> List[dict]:
             raise ConfigError(
                 f'ann_cfg[{index}] of a copy dataset needs exactly one of '
                 f'`data_list` or `data_infos`, got keys {sorted(entry)}')
-        entries.append(dict(type='data_list', data_list=entry[keys[0]]))
+        entries.append(
+            dict(
+                type='data_list',
+                data_list=entry[keys[0]],
+                classes=entry.get('classes')))
     return entries

@@ -174,9 +174,11 @@ class FewShotCocoDefaultDataset(FewShotCocoDataset):
 class FewShotCocoCopyDataset(FewShotCocoDataset):
     """A COCO dataset made of another dataset's items, given at run time.
 
-    ``ann_cfg=[dict(data_list=items)]`` (or ``dict(data_infos=items)``),
-    where ``items`` is e.g. ``other.get_data_list()`` of a dataset with the
-    same ``classes``; several entries are concatenated.
+    ``ann_cfg=[dict(data_list=items, classes=other.metainfo['classes'])]``
+    (or ``dict(data_infos=items, ...)``), where ``items`` is e.g.
+    ``other.get_data_list()``; labels are matched by class name (without
+    ``classes`` the items must be labelled with this dataset's
+    ``classes``). Several entries are concatenated.
 
     Args:
         **kwargs: Arguments of :class:`FewShotCocoDataset`.

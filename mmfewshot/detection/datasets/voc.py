@@ -278,9 +278,11 @@ class FewShotVOCDefaultDataset(FewShotVOCDataset):
 class FewShotVOCCopyDataset(FewShotVOCDataset):
     """A VOC dataset made of another dataset's items, given at run time.
 
-    ``ann_cfg=[dict(data_list=items)]`` (or ``dict(data_infos=items)``),
-    where ``items`` is e.g. ``other.get_data_list()`` of a dataset with the
-    same ``classes``; several entries are concatenated. Used for the
+    ``ann_cfg=[dict(data_list=items, classes=other.metainfo['classes'])]``
+    (or ``dict(data_infos=items, ...)``), where ``items`` is e.g.
+    ``other.get_data_list()``; labels are matched by class name (without
+    ``classes`` the items must be labelled with this dataset's
+    ``classes``). Several entries are concatenated. Used for the
     model-initialisation set of Meta R-CNN style detectors.
 
     Args:
