@@ -3,12 +3,13 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help install test demo lint clean
+.PHONY: help install test demo demo-detection lint clean
 
 help:
 	@echo "make install   create $(VENV) with torch, mmcv (with ops), mmengine, mmpretrain, mmdet and mmfewshot"
 	@echo "make test      run the test suite (installs first when $(VENV) is missing)"
 	@echo "make demo      generate the toy dataset, train and meta-test ProtoNet on it, run the inference demo"
+	@echo "make demo-detection  toy detection data, TFA base training, surgery, 1/5-shot fine-tuning, test, demo"
 
 install:
 	bash tools/install.sh
@@ -24,5 +25,8 @@ test: $(STAMP)
 demo: $(STAMP)
 	bash tools/demo.sh
 
+demo-detection: $(STAMP)
+	bash tools/demo_detection.sh
+
 clean:
-	rm -rf build dist *.egg-info work_dirs/toy_demo
+	rm -rf build dist *.egg-info work_dirs/toy_demo work_dirs/toy_detection_demo

@@ -13,6 +13,7 @@ from mmengine.registry import DefaultScope
 
 from mmfewshot.detection.registry import MODELS, TRANSFORMS
 from mmfewshot.utils import ConfigError, load_checkpoint_strict, load_config
+from .surgery import checkpoint_classes
 
 ImageType = Union[str, np.ndarray]
 # transforms of a test pipeline that need annotations or come from the file
@@ -79,10 +80,10 @@ def init_detector(config: Union[str, Config],
     with DefaultScope.overwrite_default_scope(
             cfg.get('default_scope', 'mmfewshot_det')):
         model = MODELS.build(model_cfg)
-    meta = {}
+    classes = None
     if checkpoint is not None:
         meta = load_checkpoint_strict(model, checkpoint)
-    classes = (meta.get('dataset_meta') or {}).get('classes')
+        classes = checkpoint_classes(dict(meta=meta))
     if classes is None:
         classes = _test_dataset_cfg(cfg).get('classes')
         if isinstance(classes, str):

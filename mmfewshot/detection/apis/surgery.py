@@ -30,6 +30,20 @@ class SurgeryError(ConfigError):
     """A class list or checkpoint that the surgery cannot map."""
 
 
+def checkpoint_classes(checkpoint: dict) -> Optional[Tuple[str, ...]]:
+    """The classes a checkpoint was trained on, in label order.
+
+    Reads ``meta.dataset_meta.classes`` (mmengine) or ``meta.CLASSES``
+    (mmcv 1.x checkpoints of the original toolbox); None when neither is
+    there.
+    """
+    meta = checkpoint.get('meta') or {}
+    classes = (meta.get('dataset_meta') or {}).get('classes')
+    if classes is None:
+        classes = meta.get('CLASSES')
+    return tuple(classes) if classes else None
+
+
 def _layer_kind(param_name: str) -> str:
     """``'cls'`` or ``'reg'`` from a layer name."""
     leaf = param_name.rsplit('.', 1)[-1]

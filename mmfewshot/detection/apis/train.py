@@ -13,6 +13,7 @@ from mmfewshot.detection.datasets import (NWayKShotDataset, TwoBranchDataset,
 from mmfewshot.detection.registry import DATASETS, MODELS
 from mmfewshot.utils import (CheckpointError, CheckpointMismatchError,
                              ConfigError, checkpoint_problem)
+from .surgery import checkpoint_classes
 
 SAVED_DATASET_FILE = 'saved_dataset.json'
 
@@ -106,9 +107,8 @@ def check_load_from(cfg: Config) -> None:
         and not _under(key, reinit)
     ]
     if mismatched:
-        classes = (checkpoint.get('meta', {}).get('dataset_meta')
-                   or {}).get('classes')
-        known = f' (its classes: {len(classes)})' if classes else ''
+        classes = checkpoint_classes(checkpoint)
+        known = f' ({len(classes)} classes)' if classes else ''
         raise CheckpointMismatchError(
             f'load_from checkpoint {load_from}{known} does not fit the '
             'model: shape (checkpoint vs model) of ' + ', '.join(mismatched) +

@@ -36,7 +36,7 @@ from mmengine.registry import DefaultScope
 from mmengine.runner.checkpoint import _load_checkpoint
 
 from mmfewshot.detection.apis.surgery import (DEFAULT_PARAM_NAMES, METHODS,
-                                              SurgeryError,
+                                              SurgeryError, checkpoint_classes,
                                               initialize_bbox_head)
 from mmfewshot.detection.datasets import (COCO_SPLIT, VOC_SPLIT,
                                           get_novel_classes, get_split_classes)
@@ -124,9 +124,7 @@ def _load(path: str, what: str) -> dict:
 def _checkpoint_classes(checkpoint: dict, path: str,
                         given: Optional[Tuple[str, ...]],
                         option: str) -> Tuple[str, ...]:
-    stored = ((checkpoint.get('meta') or {}).get('dataset_meta')
-              or {}).get('classes')
-    stored = tuple(stored) if stored else None
+    stored = checkpoint_classes(checkpoint)
     if given and stored and given != stored:
         differing = [g for g, s in zip(given, stored) if g != s]
         longer = given if len(given) > len(stored) else stored
@@ -138,8 +136,8 @@ def _checkpoint_classes(checkpoint: dict, path: str,
     classes = given or stored
     if not classes:
         raise SurgeryError(
-            f'{path} stores no classes (meta.dataset_meta.classes): name '
-            f'them with {option}')
+            f'{path} stores no classes (meta.dataset_meta.classes or '
+            f'meta.CLASSES): name them with {option}')
     return classes
 
 
@@ -217,8 +215,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             novel_checkpoint = _load(args.src2, 'novel')
             novel_state = novel_checkpoint.get('state_dict', novel_checkpoint)
             given = _names(args.src2_classes)
-            stored = ((novel_checkpoint.get('meta') or {}).get('dataset_meta')
-                      or {}).get('classes')
+            stored = checkpoint_classes(novel_checkpoint)
             novel_source = _checkpoint_classes(
                 novel_checkpoint, args.src2, given
                 or (None if stored else novel), '--src2-classes')
