@@ -17,10 +17,14 @@ unless ``--config-root`` is given) and the models from the ``mmfewshot``
 package that Python imports, so two checkouts can be compared by running
 each one's copy with its own ``PYTHONPATH``.
 
-Example::
+Examples::
 
     OMP_NUM_THREADS=1 python tools/analysis/benchmark_toy_methods.py \
         data/toy_fewshot --iters 300 --test-tasks 150
+    # one method with a setting changed
+    OMP_NUM_THREADS=1 python tools/analysis/benchmark_toy_methods.py \
+        data/toy_fewshot --methods ProtoNet \
+        --cfg-options model.head.squared=True
 """
 import argparse
 import copy
@@ -32,7 +36,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 import torch
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 from terminaltables import AsciiTable
 
@@ -81,6 +85,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', help='write the results as json here')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='overrides of the methods\' configs (of the meta stage for '
+        'Meta-Baseline), e.g. model.head.squared=True')
     return parser.parse_args()
 
 
@@ -216,6 +227,7 @@ def run_method(method: str, args: argparse.Namespace,
                config_root: Path) -> Dict[str, float]:
     path = method_config(config_root, method)
     cfg = Config.fromfile(str(path))
+    cfg.merge_from_dict(args.cfg_options)
     iters = args.iters
     if method == 'MAML' and args.maml_iters:
         iters = args.maml_iters
