@@ -238,15 +238,12 @@ class BatchStream:
 
     def __iter__(self) -> Iterator[Any]:
         """One pass: the rest of a pass begun by :meth:`fast_forward`, else
-        a new pass."""
+        a new pass (begun when the first batch is asked for)."""
         if self._pending is not None:
             self._current, self._pending = self._pending, None
         else:
             self._current = self._start_pass()
         self._pass_start = self._position
-        return self._yield_pass()
-
-    def _yield_pass(self) -> Iterator[Any]:
         for batch in self._loading_loader():
             self._position += 1
             yield batch

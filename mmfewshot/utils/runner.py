@@ -67,13 +67,14 @@ def resume_candidates(work_dir: str) -> List[str]:
     return candidates
 
 
-class _ResumedIterator:
-    """The batch iterator of a fast-forwarded iteration-based loop.
+class _StreamIterator:
+    """The batch iterator of an iteration-based loop over a stream.
 
-    ``IterBasedTrainLoop.run`` draws (and discards) one batch for every
-    iteration already done before it trains; the first ``skipped`` draws
-    are answered without loading anything, as the stream is already there.
-    After that it serves the stream, starting a new pass whenever one ends.
+    It serves the stream, starting a new pass whenever one ends (the stream
+    sets the sampler's epoch itself). ``IterBasedTrainLoop.run`` of a
+    resumed run draws (and discards) one batch for every iteration already
+    done before it trains; the first ``skipped`` draws are answered without
+    loading anything, as the stream has been fast-forwarded there.
     """
 
     def __init__(self, loader: Any, skipped: int) -> None:
@@ -81,7 +82,7 @@ class _ResumedIterator:
         self._skipped = skipped
         self._batches: Optional[Iterator[Any]] = None
 
-    def __iter__(self) -> '_ResumedIterator':
+    def __iter__(self) -> '_StreamIterator':
         return self
 
     def __next__(self) -> Any:
@@ -223,15 +224,16 @@ class FewShotRunner(Runner):
         loader = loop.dataloader
         if hasattr(loader, 'set_seed'):
             loader.set_seed(self.seed)
-        if not isinstance(loop, IterBasedTrainLoop) or loop.iter == 0:
+        if not isinstance(loop, IterBasedTrainLoop):
             return
         if (hasattr(loader, 'fast_forward')
                 and type(loop).run is IterBasedTrainLoop.run
                 and loader.fast_forward(loop.iter)):
-            loop.dataloader_iterator = _ResumedIterator(loader, loop.iter)
-            self.logger.info(f'moved the training data to iteration '
-                             f'{loop.iter} without loading it')
-        else:
+            loop.dataloader_iterator = _StreamIterator(loader, loop.iter)
+            if loop.iter:
+                self.logger.info(f'moved the training data to iteration '
+                                 f'{loop.iter} without loading it')
+        elif loop.iter:
             self.logger.warning(
                 f'the training data of {type(loader).__name__} cannot be '
                 f'fast-forwarded: {loop.iter} batches are loaded to skip '

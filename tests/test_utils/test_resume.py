@@ -9,7 +9,7 @@ import torch.nn as nn
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.model import BaseModel
-from mmengine.registry import HOOKS
+from mmengine.registry import HOOKS, DefaultScope
 from mmengine.runner import Runner
 from PIL import Image
 from torch.utils.data import Dataset
@@ -187,8 +187,12 @@ class LogRecords(logging.Handler):
 def uninterrupted(tmp_path_factory):
     """8 iterations (2.7 passes over the data), checkpoints every 2."""
     work_dir = tmp_path_factory.mktemp('uninterrupted')
+    scopes = set(DefaultScope._instance_dict)
     runner = iteration_runner(work_dir)
     runner.train()
+    # a module fixture is outside the suite's per-test scope isolation
+    for name in set(DefaultScope._instance_dict) - scopes:
+        DefaultScope._instance_dict.pop(name)
     return dict(
         work_dir=work_dir,
         batches=recorder(runner).batches,
