@@ -67,26 +67,31 @@ def stream(loader, num_batches):
     return batches
 
 
-def nway_kshot_loader():
+def paired_config(dataset, **loader_options):
+    """A loader config of 2 images a batch, reshuffled every pass."""
+    return dict(
+        batch_size=2,
+        sampler=dict(type='DefaultSampler', shuffle=True),
+        dataset=dataset,
+        **loader_options)
+
+
+def nway_kshot_loader(**loader_options):
     return build_nway_kshot_dataloader(
-        dict(
-            batch_size=2,
-            sampler=dict(type='DefaultSampler', shuffle=True),
-            dataset=dict(
+        paired_config(
+            dict(
                 type='NWayKShotDataset',
                 query_dataset=toy_dataset(),
                 support_dataset=toy_dataset(instance_wise=True),
                 num_support_ways=2,
-                num_support_shots=1)),
+                num_support_shots=1), **loader_options),
         seed=0)
 
 
 def two_branch_loader():
     return build_two_branch_dataloader(
-        dict(
-            batch_size=2,
-            sampler=dict(type='DefaultSampler', shuffle=True),
-            dataset=dict(
+        paired_config(
+            dict(
                 type='TwoBranchDataset',
                 main_dataset=toy_dataset(),
                 auxiliary_dataset=toy_dataset(instance_wise=True))),
@@ -109,16 +114,5 @@ def test_fast_forward_continues_the_stream(build, skipped):
 
 
 def test_nway_kshot_with_unpaired_support_batches_is_not_fast_forwarded():
-    loader = build_nway_kshot_dataloader(
-        dict(
-            batch_size=2,
-            sampler=dict(type='DefaultSampler', shuffle=True),
-            dataset=dict(
-                type='NWayKShotDataset',
-                query_dataset=toy_dataset(),
-                support_dataset=toy_dataset(instance_wise=True),
-                num_support_ways=2,
-                num_support_shots=1),
-            support_dataloader=dict(batch_size=2)),
-        seed=0)
+    loader = nway_kshot_loader(support_dataloader=dict(batch_size=2))
     assert not loader.fast_forward(3)
