@@ -157,6 +157,24 @@ def test_fine_tuning_changes_only_the_last_layers(trained):
     ]
 
 
+def test_resume_goes_on_from_the_last_checkpoint(trained, tools, capsys,
+                                                 monkeypatch, tmp_path):
+    monkeypatch.chdir(trained['cwd'])
+    work_dir = tmp_path / 'resume'
+    shutil.copytree(trained['base_dir'], work_dir)
+    status, _, err = run_tool(
+        tools['train'],
+        [BASE, '--work-dir',
+         str(work_dir), '--resume', '--cfg-options'] + QUICK + iterations(6),
+        capsys)
+    assert status == 0, err
+    log = sorted(work_dir.glob('*/*.log'))[-1].read_text()
+    assert 'resumed from' in log and 'iter_4.pth at iteration 4' in log
+    assert 'Iter(train) [5/6]' in log and 'Iter(train) [1/6]' not in log
+    resumed = torch.load(work_dir / 'iter_6.pth', weights_only=True)
+    assert resumed['meta']['iter'] == 6
+
+
 def test_test_tool_table_predictions_and_pictures(trained, tools, capsys,
                                                   monkeypatch):
     monkeypatch.chdir(trained['cwd'])

@@ -34,12 +34,12 @@ test_dataloader = val_dataloader
 val_evaluator = dict(
     class_splits=dict(BASE_CLASSES=base_classes, NOVEL_CLASSES=novel_classes))
 test_evaluator = val_evaluator
-optim_wrapper = dict(optimizer=dict(lr=0.01))
+optim_wrapper = dict(optimizer=dict(lr=0.005))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=10),
-    dict(type='MultiStepLR', by_epoch=False, milestones=[240])
+    dict(type='MultiStepLR', by_epoch=False, milestones=[120])
 ]
-train_cfg = dict(max_iters=300, val_interval=300)
-default_hooks = dict(checkpoint=dict(interval=300))
+train_cfg = dict(max_iters=150, val_interval=150)
+default_hooks = dict(checkpoint=dict(interval=150))
 load_from = ('work_dirs/tfa_tiny-r18_fpn_toy_base-training/'
              'base_model_random_init_bbox_head.pth')

@@ -93,8 +93,8 @@ model = dict(
             pos_weight=-1,
             debug=False),
         rpn_proposal=dict(
-            nms_pre=500,
-            max_per_img=300,
+            nms_pre=200,
+            max_per_img=150,
             nms=dict(type='nms', iou_threshold=0.7),
             min_bbox_size=0),
         rcnn=dict(
@@ -183,5 +183,5 @@ param_scheduler = [
         type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=100),
     dict(type='MultiStepLR', by_epoch=False, milestones=[900, 1100])
 ]
-train_cfg = dict(max_iters=1200, val_interval=600)
+train_cfg = dict(max_iters=1200, val_interval=1200)
 default_hooks = dict(logger=dict(interval=20), checkpoint=dict(interval=600))
