@@ -33,7 +33,8 @@ step() {
 }
 
 last_checkpoint() {
-    ls "$1"/iter_*.pth | sort -t _ -k 2 -n | tail -n 1
+    # written by the checkpoint hook: the path of the newest checkpoint
+    cat "$1/last_checkpoint"
 }
 
 if [ -f "$DATA/ImageSets/Main/test.txt" ]; then
@@ -76,6 +77,12 @@ step "inference demo on $IMAGE with the 5-shot model"
     --out-file "$WORK_DIR/demo_detection.png"
 
 step "done"
+BASE_AP50=$("$PYTHON" -c "import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+val = [json.loads(l) for l in lines if 'pascal_voc/AP50' in l]
+print(f\"{100 * val[-1]['pascal_voc/AP50']:.1f}\")" \
+    "$(ls "$WORK_DIR"/base/*/vis_data/scalars.json | tail -n 1)")
+echo "base model, 6 base classes: AP50 $BASE_AP50 %"
 for SHOTS in 1 5; do
     echo "$SHOTS-shot fine-tuning, AP50 in %:"
     sed -n '/^AP by class split/,/^metrics written/p' \

@@ -71,7 +71,8 @@ def check_load_from(cfg: Config) -> None:
     freshly initialised head. Here such a mismatch is an error, except for
     parameters under the prefixes of the config key ``reinit_on_load``
     (methods that re-initialise their classifier on purpose). The model is
-    built on the ``meta`` device: no memory, no weights.
+    built on the ``meta`` device: no memory, no weights. Remote checkpoints
+    (URLs) are left to mmengine.
 
     Args:
         cfg: The training config.
@@ -81,7 +82,8 @@ def check_load_from(cfg: Config) -> None:
         CheckpointMismatchError: naming the tensors whose shapes differ.
     """
     load_from = cfg.get('load_from')
-    if not load_from or cfg.get('resume'):
+    if not load_from or cfg.get('resume') or '://' in load_from:
+        # resume picks its own checkpoint; remote files are mmengine's
         return
     if not osp.isfile(load_from):
         raise FileNotFoundError(
