@@ -21,21 +21,24 @@ def test_classification_config_mixes_mmpretrain_and_mmfewshot_types():
             backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
             loss=dict(type='CrossEntropyLoss'),
             sampler=dict(type='InfiniteSampler', shuffle=False, seed=0)))
-    backbone = cls_registry.MODELS.build(cfg.backbone)
-    loss = cls_registry.MODELS.build(cfg.loss)
-    sampler = cls_registry.DATA_SAMPLERS.build(
-        cfg.sampler, default_args=dict(dataset=list(range(4))))
+    # builds follow the default scope, as in a runner of this scope
+    with DefaultScope.overwrite_default_scope('mmfewshot_cls'):
+        backbone = cls_registry.MODELS.build(cfg.backbone)
+        loss = cls_registry.MODELS.build(cfg.loss)
+        sampler = cls_registry.DATA_SAMPLERS.build(
+            cfg.sampler, default_args=dict(dataset=list(range(4))))
     assert type(backbone).__module__.startswith('mmpretrain')
     assert type(loss).__module__.startswith('mmpretrain')
     assert isinstance(sampler, InfiniteSampler)
 
 
 def test_detection_config_mixes_mmdet_and_mmfewshot_types():
-    neck = det_registry.MODELS.build(
-        dict(type='FPN', in_channels=[8, 16], out_channels=8, num_outs=2))
-    sampler = det_registry.DATA_SAMPLERS.build(
-        dict(type='InfiniteSampler', seed=0),
-        default_args=dict(dataset=[0, 1]))
+    with DefaultScope.overwrite_default_scope('mmfewshot_det'):
+        neck = det_registry.MODELS.build(
+            dict(type='FPN', in_channels=[8, 16], out_channels=8, num_outs=2))
+        sampler = det_registry.DATA_SAMPLERS.build(
+            dict(type='InfiniteSampler', seed=0),
+            default_args=dict(dataset=[0, 1]))
     assert type(neck).__module__.startswith('mmdet')
     assert isinstance(sampler, InfiniteSampler)
 
