@@ -3,6 +3,20 @@ import pytest
 from mmengine.registry import DefaultScope
 
 
+def _drop_new_scopes(before):
+    for name in set(DefaultScope._instance_dict) - before:
+        DefaultScope._instance_dict.pop(name)
+
+
+@pytest.fixture(autouse=True, scope='module')
+def isolate_module_default_scope():
+    """The same for scopes made by module-scoped fixtures (a runner built
+    once for a whole test file)."""
+    before = set(DefaultScope._instance_dict)
+    yield
+    _drop_new_scopes(before)
+
+
 @pytest.fixture(autouse=True)
 def isolate_default_scope():
     """Drop the default scopes a test creates (runners make one each).
@@ -13,5 +27,4 @@ def isolate_default_scope():
     """
     before = set(DefaultScope._instance_dict)
     yield
-    for name in set(DefaultScope._instance_dict) - before:
-        DefaultScope._instance_dict.pop(name)
+    _drop_new_scopes(before)

@@ -30,7 +30,11 @@ from mmfewshot.detection.registry import (DATASETS, METRICS, MODELS,
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG_ROOT = ROOT / 'configs' / 'detection'
-METHODS = ('tfa', )
+# method folder -> runnable configs of the benchmarks (toy configs aside)
+ZOO_SIZES = dict(tfa=21)
+METHODS = tuple(
+    sorted(p.name for p in CONFIG_ROOT.iterdir()
+           if p.is_dir() and p.name != '_base_'))
 # {method}_{backbone}_{neck}_[misc_]{dataset}_{setting}.py
 NAME = re.compile(r'^(?P<method>[a-z0-9-]+)_(?P<backbone>[a-z0-9-]+)_'
                   r'(?P<neck>fpn|c4)(_[a-z0-9-]+)*_(?P<dataset>voc-split[123]|'
@@ -53,7 +57,7 @@ IDS = [str(p.relative_to(CONFIG_ROOT)) for p in CONFIGS]
 
 
 def test_the_tfa_zoo_is_complete():
-    names = {p.name for p in CONFIGS}
+    names = {p.name for p in CONFIGS if 'tfa' in p.parts}
     for split in (1, 2, 3):
         assert f'tfa_r101_fpn_voc-split{split}_base-training.py' in names
         for shots in (1, 2, 3, 5, 10):
@@ -62,6 +66,17 @@ def test_the_tfa_zoo_is_complete():
     for name in ('base-training', '10shot-fine-tuning', '30shot-fine-tuning'):
         assert f'tfa_r101_fpn_coco_{name}.py' in names
     assert len([n for n in names if 'toy' not in n]) == 21
+
+
+@pytest.mark.parametrize('method', METHODS)
+def test_every_method_folder_has_its_zoo_and_readme(method):
+    assert method in ZOO_SIZES, f'add {method} to ZOO_SIZES'
+    configs = [
+        p for p in CONFIGS if p.relative_to(CONFIG_ROOT).parts[0] == method
+        and 'toy' not in p.parts
+    ]
+    assert len(configs) == ZOO_SIZES[method]
+    assert (CONFIG_ROOT / method / 'README.md').is_file()
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=IDS)
