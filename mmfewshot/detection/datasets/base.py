@@ -9,7 +9,8 @@ few-shot setting, in this order:
    files of two classes carries the boxes of both;
 2. shot caps (``num_novel_shots`` / ``num_base_shots`` or
    ``ann_shot_filter``) keep at most that many instances of a class;
-3. ``filter_empty_gt`` drops items without a target instance (training only);
+3. ``min_bbox_area`` drops images having a target box of a smaller area and
+   ``filter_empty_gt`` drops items without a target instance (training only);
 4. ``instance_wise`` splits every item into one item per target instance;
 5. ``save_dataset`` writes the resulting list to ``save_dataset_path``.
 
@@ -93,6 +94,9 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
         instance_wise: Make one item per target instance (ignored instances
             are dropped); an image with three boxes becomes three items.
         min_bbox_size: Drop boxes whose width or height is smaller.
+        min_bbox_area: Drop every image that has a target box with a
+            smaller area (width x height), before the shot caps (not in
+            ``test_mode``); Attention-RPN's base training uses ``32 * 32``.
         filter_empty_gt: Drop items without a target instance (not in
             ``test_mode``).
         save_dataset: Write the final items as json to
@@ -128,6 +132,7 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
                  ann_shot_filter: Optional[Dict[str, int]] = None,
                  instance_wise: bool = False,
                  min_bbox_size: Optional[float] = None,
+                 min_bbox_area: Optional[float] = None,
                  filter_empty_gt: bool = True,
                  save_dataset: bool = False,
                  save_dataset_path: Optional[str] = None,
@@ -159,6 +164,7 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
                                                        ann_shot_filter)
         self.instance_wise = instance_wise
         self.min_bbox_size = min_bbox_size
+        self.min_bbox_area = min_bbox_area
         self.filter_empty_gt = filter_empty_gt
         self.save_dataset = save_dataset
         self.save_dataset_path = save_dataset_path
@@ -473,12 +479,20 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
     # filtering
     # ------------------------------------------------------------------
     def filter_data(self) -> List[dict]:
-        """Apply shot caps, ``filter_empty_gt`` and ``instance_wise``.
+        """Apply ``min_bbox_area``, shot caps, ``filter_empty_gt`` and
+        ``instance_wise``.
 
         Returns:
             The filtered items.
         """
         data_list = self.data_list
+        if self.min_bbox_area is not None and not self.test_mode:
+            data_list = [
+                d for d in data_list
+                if all((i['bbox'][2] - i['bbox'][0]) *
+                       (i['bbox'][3] - i['bbox'][1]) >= self.min_bbox_area
+                       for i in valid_instances(d))
+            ]
         if self.ann_shot_filter:
             data_list = self._apply_shot_filter(data_list)
         if self.filter_empty_gt and not self.test_mode:

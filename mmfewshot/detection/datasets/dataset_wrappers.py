@@ -142,6 +142,22 @@ class _InstancePool:
                 f'{", ".join(short)} of {_dataset_name(self.dataset)} have '
                 'fewer support instances')
 
+    def data_list(self) -> List[dict]:
+        """The pooled instances as items, each reduced to its instance.
+
+        Returns:
+            One item per instance (label by label, ascending), without
+            ``sample_idx``; labels index the pooled dataset's classes.
+        """
+        items = []
+        for refs in self.by_label.values():
+            for idx, instance_idx in refs:
+                data_info = self.dataset.get_data_info(idx)
+                data_info.pop('sample_idx', None)
+                data_info['instances'] = [data_info['instances'][instance_idx]]
+                items.append(data_info)
+        return items
+
     def prepare(self, ref: InstanceRef) -> Any:
         """Run the pipeline on item ``ref[0]`` reduced to instance
         ``ref[1]``."""
@@ -258,6 +274,18 @@ class QueryAwareDataset(Dataset):
     def metainfo(self) -> dict:
         """The query dataset's meta information."""
         return self.query_dataset.metainfo
+
+    def get_support_data_list(self) -> List[dict]:
+        """The support instances this wrapper draws from, one item each.
+
+        Query-support detectors copy them into their model-initialisation
+        set (the exact instances of few-shot training).
+
+        Returns:
+            Items of ``support_dataset`` reduced to one instance each, label
+            by label; labels index ``support_dataset.metainfo['classes']``.
+        """
+        return self.support_pool.data_list()
 
     def __len__(self) -> int:
         return len(self.query_items) * self.repeat_times
@@ -404,6 +432,18 @@ class NWayKShotDataset(Dataset):
     def metainfo(self) -> dict:
         """The query dataset's meta information."""
         return self.query_dataset.metainfo
+
+    def get_support_data_list(self) -> List[dict]:
+        """The support instances this wrapper draws from, one item each.
+
+        Query-support detectors copy them into their model-initialisation
+        set (the exact instances of few-shot training).
+
+        Returns:
+            Items of ``support_dataset`` reduced to one instance each, label
+            by label; labels index ``support_dataset.metainfo['classes']``.
+        """
+        return self.support_pool.data_list()
 
     def __len__(self) -> int:
         if self.mode == 'query':
