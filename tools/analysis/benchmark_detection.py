@@ -6,8 +6,10 @@ base-training model, and the TFA fine-tuning model (cosine classifier,
 everything but the last layers frozen, frozen parameters left out of the
 optimizer). All three get the same synthetic batch (images of one size with
 a few boxes each) and run whole training steps (data preprocessor, forward,
-backward, SGD step) in interleaved rounds; the median step time of each and
-its ratio to Faster R-CNN are printed, then test-time images per second.
+backward, SGD step) in interleaved rounds (each round in another order); the
+median step time of each and its ratio to Faster R-CNN are printed, then
+test-time images per second. Ratios are only meaningful on an otherwise idle
+machine.
 
 Example::
 
@@ -149,8 +151,12 @@ def main() -> None:
         for name, classes in num_classes.items()
     }
     step_times: Dict[str, List[float]] = {name: [] for name in models}
+    names = list(models)
     for round_index in range(args.warmup + args.rounds):
-        for name, model in models.items():
+        # a different model goes first in every round
+        shift = round_index % len(names)
+        for name in names[shift:] + names[:shift]:
+            model = models[name]
             model.train()
             seconds = timed(
                 lambda: model.train_step(batches[name], optim_wrappers[name]),

@@ -139,7 +139,8 @@ def show_result(model: torch.nn.Module,
                 image: ImageType,
                 result: DetDataSample,
                 out_file: str,
-                score_thr: float = 0.3) -> np.ndarray:
+                score_thr: float = 0.3,
+                min_size: int = 512) -> np.ndarray:
     """Draw the detections of one image: boxes, class names and scores.
 
     Args:
@@ -148,12 +149,19 @@ def show_result(model: torch.nn.Module,
         result: The image's result from :func:`inference_detector`.
         out_file: The picture to write (its folder is created).
         score_thr: Detections with a lower score are not drawn.
+        min_size: Smaller images are enlarged (with their boxes) to this
+            shorter side before drawing, so that labels stay readable.
 
     Returns:
         The drawn RGB image, (H, W, 3) ``uint8``.
     """
     if isinstance(image, str):
         image = mmcv.imread(image)
+    scale = max(1., min_size / min(image.shape[:2]))
+    if scale > 1:
+        image = mmcv.imrescale(image, scale)
+        result = result.clone()
+        result.pred_instances.bboxes = result.pred_instances.bboxes * scale
     visualizer = DetLocalVisualizer(name=f'show_result_{id(result)}')
     visualizer.dataset_meta = dict(model.dataset_meta)
     visualizer.add_datasample(
