@@ -15,6 +15,10 @@ from .dataloader_wrappers import (NWayKShotDataloader, TwoBranchDataloader,
                                   collate_support_batches)
 from .dataset_wrappers import (NWayKShotDataset, QueryAwareDataset,
                                TwoBranchDataset)
+from .multi_scale_transforms import (CropSquareInstance,
+                                     MultiImagePackDetInputs,
+                                     MultiImageRandomCrop,
+                                     MultiImageRandomFlip, ResizeToMultiScale)
 from .transforms import CropInstance, CropResizeInstance, GenerateMask
 from .utils import count_instances, valid_instances
 from .voc import (FewShotVOCCopyDataset, FewShotVOCDataset,
@@ -33,5 +37,6 @@ __all__ = [
     'NWayKShotDataset', 'TwoBranchDataset', 'NWayKShotDataloader',
     'TwoBranchDataloader', 'build_fewshot_dataloader',
     'build_nway_kshot_dataloader', 'build_two_branch_dataloader',
-    'collate_support_batches'
+    'collate_support_batches', 'CropSquareInstance', 'ResizeToMultiScale',
+    'MultiImageRandomCrop', 'MultiImageRandomFlip', 'MultiImagePackDetInputs'
 ]

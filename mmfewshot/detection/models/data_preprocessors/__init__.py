@@ -1,0 +1,3 @@
+from .two_branch_data_preprocessor import TwoBranchDataPreprocessor
+
+__all__ = ['TwoBranchDataPreprocessor']
