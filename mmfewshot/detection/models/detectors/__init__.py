@@ -1,3 +1,4 @@
+from .fsce import FSCE
 from .tfa import TFA
 
-__all__ = ['TFA']
+__all__ = ['TFA', 'FSCE']

@@ -1,0 +1,34 @@
+# FSCE 10-shot fine-tuning on VOC split 1: the surgered base model
+# on 10 instances of each of the 20 classes, lr 0.001, 15000 iterations.
+_base_ = [
+    '../../../_base_/datasets/fine_tune_based/few_shot_voc.py',
+    '../../../_base_/schedules/schedule.py', '../../fsce_r101_fpn.py',
+    '../../../_base_/default_runtime.py'
+]
+classes = 'ALL_CLASSES_SPLIT1'
+train_dataloader = dict(
+    sampler=dict(type='DistributedInfiniteSampler', shuffle=True),
+    dataset=dict(
+        ann_cfg=[dict(method='FSCE', setting='SPLIT1_10SHOT')],
+        num_novel_shots=10,
+        num_base_shots=10,
+        classes=classes))
+val_dataloader = dict(dataset=dict(classes=classes))
+test_dataloader = val_dataloader
+val_evaluator = dict(
+    class_splits=['BASE_CLASSES_SPLIT1', 'NOVEL_CLASSES_SPLIT1'])
+test_evaluator = val_evaluator
+optim_wrapper = dict(optimizer=dict(lr=0.001))
+param_scheduler = [
+    dict(
+        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=200),
+    dict(
+        type='MultiStepLR',
+        by_epoch=False,
+        milestones=[8000, 13000],
+        gamma=0.5)
+]
+train_cfg = dict(max_iters=15000, val_interval=7500)
+default_hooks = dict(checkpoint=dict(interval=7500))
+load_from = ('work_dirs/fsce_r101_fpn_voc-split1_base-training/'
+             'base_model_random_init_bbox_head.pth')

@@ -1,0 +1,34 @@
+# FSCE 5-shot fine-tuning on VOC split 3: the surgered base model
+# on 5 instances of each of the 20 classes, lr 0.001, 12000 iterations.
+_base_ = [
+    '../../../_base_/datasets/fine_tune_based/few_shot_voc.py',
+    '../../../_base_/schedules/schedule.py', '../../fsce_r101_fpn.py',
+    '../../../_base_/default_runtime.py'
+]
+classes = 'ALL_CLASSES_SPLIT3'
+train_dataloader = dict(
+    sampler=dict(type='DistributedInfiniteSampler', shuffle=True),
+    dataset=dict(
+        ann_cfg=[dict(method='FSCE', setting='SPLIT3_5SHOT')],
+        num_novel_shots=5,
+        num_base_shots=5,
+        classes=classes))
+val_dataloader = dict(dataset=dict(classes=classes))
+test_dataloader = val_dataloader
+val_evaluator = dict(
+    class_splits=['BASE_CLASSES_SPLIT3', 'NOVEL_CLASSES_SPLIT3'])
+test_evaluator = val_evaluator
+optim_wrapper = dict(optimizer=dict(lr=0.001))
+param_scheduler = [
+    dict(
+        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=200),
+    dict(
+        type='MultiStepLR',
+        by_epoch=False,
+        milestones=[8000, 10000],
+        gamma=0.3)
+]
+train_cfg = dict(max_iters=12000, val_interval=6000)
+default_hooks = dict(checkpoint=dict(interval=6000))
+load_from = ('work_dirs/fsce_r101_fpn_voc-split3_base-training/'
+             'base_model_random_init_bbox_head.pth')

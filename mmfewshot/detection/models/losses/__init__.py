@@ -1,0 +1,3 @@
+from .supervised_contrastive_loss import SupervisedContrastiveLoss
+
+__all__ = ['SupervisedContrastiveLoss']
