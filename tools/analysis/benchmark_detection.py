@@ -1,12 +1,16 @@
-"""Time TFA's training steps and test images next to plain Faster R-CNN.
+"""Time the detectors' training steps and test images next to plain Faster
+R-CNN.
 
-Builds, from the TFA configs (ImageNet weights off), mmdet's own
-``FasterRCNN`` (built in mmdet's scope), our ``TFA`` detector with the same
-base-training model, and the TFA fine-tuning model (cosine classifier,
+Builds, with ImageNet weights off, mmdet's own ``FasterRCNN`` (in mmdet's
+scope) from TFA's base-training model as the reference, then the model of
+every method in ``METHODS``: our ``TFA`` detector with the same
+base-training model, the TFA fine-tuning model (cosine classifier,
 everything but the last layers frozen, frozen parameters left out of the
-optimizer). All three get the same synthetic batch (images of one size with
-a few boxes each) and run whole training steps (data preprocessor, forward,
-backward, SGD step) in interleaved rounds (each round in another order); the
+optimizer), FSCE's contrastive fine-tuning model, ... All get the same
+synthetic batch (images of one size with a few boxes each; the labels fit
+each model's classes) and run whole training steps (data preprocessor,
+forward, backward, SGD step) in interleaved rounds (each round in another
+order); the
 median step time of each and its ratio to Faster R-CNN are printed, then
 test-time images per second. Ratios are only meaningful on an otherwise idle
 machine.
@@ -34,14 +38,25 @@ from mmfewshot.detection.registry import MODELS
 
 BASE_CONFIG = ('configs/detection/tfa/voc/split1/'
                'tfa_r101_fpn_voc-split1_base-training.py')
-FINE_TUNE_CONFIG = ('configs/detection/tfa/voc/split1/'
-                    'tfa_r101_fpn_voc-split1_1shot-fine-tuning.py')
+# (row name, config of the method's training step, detector type to build
+# it as or None); every method adds its rows here
+METHODS = [
+    ('TFA base training', BASE_CONFIG, 'TFA'),
+    ('TFA fine-tuning', 'configs/detection/tfa/voc/split1/'
+     'tfa_r101_fpn_voc-split1_1shot-fine-tuning.py', None),
+    ('FSCE fine-tuning, contrastive', 'configs/detection/fsce/voc/split1/'
+     'fsce_r101_fpn_contrastive-loss_voc-split1_5shot-fine-tuning.py', None),
+]
+REFERENCE = 'Faster R-CNN (mmdet)'
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--base-config', default=BASE_CONFIG)
-    parser.add_argument('--fine-tune-config', default=FINE_TUNE_CONFIG)
+    parser.add_argument(
+        '--base-config',
+        default=BASE_CONFIG,
+        help='config whose model, built as mmdet\'s FasterRCNN, is the '
+        'reference')
     parser.add_argument(
         '--size',
         type=int,
@@ -122,30 +137,29 @@ def main() -> None:
     device = torch.device(
         args.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     base_cfg = Config.fromfile(args.base_config)
-    fine_cfg = Config.fromfile(args.fine_tune_config)
     plain_cfg = copy.deepcopy(base_cfg.model)
     plain_cfg.type = 'FasterRCNN'
-    tfa_base_cfg = copy.deepcopy(base_cfg.model)
-    tfa_base_cfg.type = 'TFA'
-    models = {
-        'Faster R-CNN (mmdet)': build(plain_cfg, 'mmdet', device),
-        'TFA base training': build(tfa_base_cfg, 'mmfewshot_det', device),
-        'TFA fine-tuning': build(fine_cfg.model, 'mmfewshot_det', device),
-    }
+    optim_cfg = copy.deepcopy(base_cfg.optim_wrapper)
+    optim_cfg.pop('constructor', None)
+    models = {REFERENCE: build(plain_cfg, 'mmdet', device)}
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        optim_wrappers = {
+            REFERENCE: build_optim_wrapper(models[REFERENCE], optim_cfg)
+        }
+    for name, config, detector_type in METHODS:
+        cfg = Config.fromfile(config)
+        model_cfg = copy.deepcopy(cfg.model)
+        if detector_type is not None:
+            model_cfg.type = detector_type
+        models[name] = build(model_cfg, 'mmfewshot_det', device)
+        with DefaultScope.overwrite_default_scope('mmfewshot_det'):
+            optim_wrappers[name] = build_optim_wrapper(models[name],
+                                                       cfg.optim_wrapper)
     num_classes = {
         name: model.roi_head.bbox_head.num_classes
         for name, model in models.items()
     }
     height, width = args.size
-    optim_wrappers = {}
-    for name, model in models.items():
-        scope = 'mmdet' if name.startswith('Faster') else 'mmfewshot_det'
-        optim_cfg = copy.deepcopy(
-            (fine_cfg if 'fine' in name else base_cfg).optim_wrapper)
-        if scope == 'mmdet':
-            optim_cfg.pop('constructor', None)
-        with DefaultScope.overwrite_default_scope(scope):
-            optim_wrappers[name] = build_optim_wrapper(model, optim_cfg)
     batches = {
         name: synthetic_batch(args.batch_size, height, width, classes)
         for name, classes in num_classes.items()
@@ -172,7 +186,7 @@ def main() -> None:
             for _ in range(args.test_images):
                 test_times[name].append(
                     timed(lambda: model.test_step(single), device))
-    reference = statistics.median(step_times['Faster R-CNN (mmdet)'])
+    reference = statistics.median(step_times[REFERENCE])
     rows = [[
         'model', 'train step (s)', 'vs Faster R-CNN', 'trained tensors',
         'test images/s'
