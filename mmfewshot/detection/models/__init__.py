@@ -1,12 +1,15 @@
 from .data_preprocessors import TwoBranchDataPreprocessor
-from .detectors import FSCE, TFA
+from .dense_heads import TwoBranchRPNHead
+from .detectors import FSCE, MPSR, TFA
 from .losses import SupervisedContrastiveLoss
 from .roi_heads import (ContrastiveBBoxHead, ContrastiveRoIHead,
-                        CosineSimBBoxHead, CosineSimClassifier)
+                        CosineSimBBoxHead, CosineSimClassifier,
+                        TwoBranchBBoxHead, TwoBranchRoIHead)
 from .utils import FrozenParametersMixin
 
 __all__ = [
     'TFA', 'CosineSimBBoxHead', 'CosineSimClassifier', 'FrozenParametersMixin',
     'TwoBranchDataPreprocessor', 'FSCE', 'SupervisedContrastiveLoss',
-    'ContrastiveRoIHead', 'ContrastiveBBoxHead'
+    'ContrastiveRoIHead', 'ContrastiveBBoxHead', 'MPSR', 'TwoBranchRPNHead',
+    'TwoBranchRoIHead', 'TwoBranchBBoxHead'
 ]

@@ -1,4 +1,5 @@
 from .fsce import FSCE
+from .mpsr import MPSR
 from .tfa import TFA
 
-__all__ = ['TFA', 'FSCE']
+__all__ = ['TFA', 'FSCE', 'MPSR']

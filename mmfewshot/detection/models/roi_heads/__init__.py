@@ -1,8 +1,9 @@
 from .bbox_heads import (ContrastiveBBoxHead, CosineSimBBoxHead,
-                         CosineSimClassifier)
+                         CosineSimClassifier, TwoBranchBBoxHead)
 from .contrastive_roi_head import ContrastiveRoIHead
+from .two_branch_roi_head import TwoBranchRoIHead
 
 __all__ = [
     'CosineSimBBoxHead', 'CosineSimClassifier', 'ContrastiveBBoxHead',
-    'ContrastiveRoIHead'
+    'ContrastiveRoIHead', 'TwoBranchRoIHead', 'TwoBranchBBoxHead'
 ]
