@@ -27,6 +27,7 @@ import os.path as osp
 import re
 from typing import Any, Iterator, List, Optional, Union
 
+from mmengine.config import Config
 from mmengine.dist import master_only
 from mmengine.fileio import LocalBackend, get_file_backend
 from mmengine.registry import LOOPS
@@ -124,6 +125,26 @@ class FewShotRunner(Runner):
     # iteration (done once, by the first load_or_resume after the train
     # loop is built)
     _stream_placed = False
+
+    @classmethod
+    def from_cfg(cls, cfg: Config) -> 'FewShotRunner':
+        """Build the runner from a config, as mmengine does.
+
+        ``cfg.train_dataloader`` may be a dataloader object built before
+        the runner (the paired loaders of few-shot detection): the runner
+        trains on it, while the logged and dumped config show the config it
+        was built from (its ``config`` attribute).
+        """
+        loader = cfg.get('train_dataloader')
+        if loader is None or isinstance(loader, dict):
+            return super().from_cfg(cfg)
+        cfg.train_dataloader = dict(getattr(loader, 'config', None) or {})
+        try:
+            runner = super().from_cfg(cfg)
+        finally:
+            cfg.train_dataloader = loader
+        runner._train_dataloader = loader
+        return runner
 
     # ------------------------------------------------------------- runs
     def train(self) -> Any:

@@ -17,21 +17,21 @@ from pathlib import Path
 
 import pytest
 from mmengine.config import Config
-from mmengine.dataset import pseudo_collate
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 from PIL import Image
 
 import mmfewshot.detection  # noqa: F401
 from mmfewshot.detection.datasets import (ALL_CLASSES, ALL_CLASSES_SPLIT1,
-                                          COCO_CATEGORY_IDS)
+                                          COCO_CATEGORY_IDS,
+                                          build_fewshot_dataloader)
 from mmfewshot.detection.registry import (DATASETS, METRICS, MODELS,
                                           PARAM_SCHEDULERS)
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG_ROOT = ROOT / 'configs' / 'detection'
 # method folder -> runnable configs of the benchmarks (toy configs aside)
-ZOO_SIZES = dict(tfa=21, fsce=30)
+ZOO_SIZES = dict(tfa=21, fsce=30, meta_rcnn=21)
 METHODS = tuple(
     sorted(p.name for p in CONFIG_ROOT.iterdir()
            if p.is_dir() and p.name != '_base_'))
@@ -224,17 +224,45 @@ def data_cwd(tmp_path_factory, load_script):
 # one training step per config
 # --------------------------------------------------------------------------
 def _shrink(node):
-    """Small resize scales everywhere in a pipeline config."""
+    """Small resize scales everywhere in a pipeline config (support crops
+    too)."""
     if isinstance(node, dict):
         if node.get('type') == 'RandomChoiceResize':
             node['scales'] = [SMALL]
         elif node.get('type') == 'Resize' and 'scale' in node:
             node['scale'] = SMALL
+        elif node.get('type') in ('GenerateMask', 'CropResizeInstance'):
+            node['target_size'] = (32, 32)
         for value in node.values():
             _shrink(value)
     elif isinstance(node, list):
         for value in node:
             _shrink(value)
+
+
+def _dataset_cfgs(node):
+    """The dataset configs of a dataloader config, wrapped ones included."""
+    found = []
+    if isinstance(node, dict):
+        if 'ann_cfg' in node:
+            found.append(node)
+        for value in node.values():
+            found.extend(_dataset_cfgs(value))
+    return found
+
+
+def _training_batch(loader_cfg):
+    """Two training samples collated as the config's dataloader does (a
+    paired loader gives query and support, or main and auxiliary, data)."""
+    loader_cfg = copy.deepcopy(loader_cfg.to_dict())
+    for dataset in _dataset_cfgs(loader_cfg):
+        dataset.pop('save_dataset', None)
+    loader_cfg.update(batch_size=2, num_workers=0, persistent_workers=False)
+    for key in ('support_dataloader', 'auxiliary_dataloader'):
+        if key in loader_cfg:
+            loader_cfg[key] = dict(loader_cfg[key], num_workers=0)
+    loader = build_fewshot_dataloader(loader_cfg, seed=0)
+    return loader.dataset, next(iter(loader))
 
 
 _MODELS = {}
@@ -243,10 +271,12 @@ _MODELS = {}
 def _model(model_cfg):
     """Build (once per distinct model config) without ImageNet weights."""
     model_cfg = copy.deepcopy(model_cfg)
-    backbone = model_cfg.get('backbone', {})
-    assert backbone.get('init_cfg') is None or \
-        backbone['init_cfg']['type'] == 'Pretrained'
-    backbone.pop('init_cfg', None)
+    # the backbone and a C4 detector's res5 head start from ImageNet
+    for part in (model_cfg.get('backbone', {}),
+                 model_cfg.get('roi_head', {}).get('shared_head') or {}):
+        assert part.get('init_cfg') is None or \
+            part['init_cfg']['type'] == 'Pretrained'
+        part.pop('init_cfg', None)
     key = json.dumps(model_cfg.to_dict(), sort_keys=True, default=str)
     if key not in _MODELS:
         model = MODELS.build(model_cfg)
@@ -260,10 +290,10 @@ def test_config_builds_and_trains_a_step(path, data_cwd, monkeypatch):
     monkeypatch.chdir(data_cwd)
     cfg = Config.fromfile(str(path))
     _shrink(cfg._cfg_dict)
+    # few RoIs: a C4 res5 head costs ~1 GFLOP per RoI
+    cfg.model.train_cfg.rcnn.sampler.num = 16
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
-        dataset_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
-        dataset_cfg.pop('save_dataset', None)
-        train_set = DATASETS.build(dataset_cfg)
+        train_set, batch = _training_batch(cfg.train_dataloader)
         val_set = DATASETS.build(cfg.val_dataloader.dataset)
         assert len(train_set) > 0 and len(val_set) > 0
         # the evaluated splits are classes of the evaluated dataset
@@ -275,15 +305,29 @@ def test_config_builds_and_trains_a_step(path, data_cwd, monkeypatch):
         for scheduler in cfg.param_scheduler:
             PARAM_SCHEDULERS.build(
                 dict(scheduler, optimizer=optim_wrapper.optimizer))
-        batch = pseudo_collate([train_set[i] for i in range(2)])
         model.train()
         losses = model.train_step(batch, optim_wrapper)
-    assert losses and all(math.isfinite(float(v)) for v in losses.values())
+    assert losses and all(math.isfinite(v.item()) for v in losses.values())
     num_classes = len(train_set.metainfo['classes'])
     assert model.roi_head.bbox_head.num_classes == num_classes
     assert cfg.train_cfg.val_interval <= cfg.train_cfg.max_iters
     load_from = cfg.get('load_from')
-    if 'fine-tuning' in path.name:
+    if 'fine-tuning' in path.name and cfg.get('reinit_on_load'):
+        # the last checkpoint of the base training; the re-initialised
+        # layers exist in the model
+        base = re.match(r'^work_dirs/([^/]+)/iter_(\d+)\.pth$', load_from)
+        assert base, load_from
+        base_cfgs = list(CONFIG_ROOT.rglob(f'{base[1]}.py'))
+        assert base_cfgs, load_from
+        assert Config.fromfile(str(base_cfgs[0])).train_cfg.max_iters == \
+            int(base[2])
+        names = dict(model.named_parameters())
+        assert all(
+            any(n.startswith(prefix + '.') for n in names)
+            for prefix in cfg.reinit_on_load)
+        assert any(
+            d.get('save_dataset') for d in _dataset_cfgs(cfg.train_dataloader))
+    elif 'fine-tuning' in path.name:
         # the base training config whose surgered checkpoint is loaded
         base = re.match(
             r'^work_dirs/([^/]+)/base_model_random_init_'

@@ -11,7 +11,8 @@ import sys
 
 from mmdet.evaluation import DumpDetResults
 
-from mmfewshot.detection.apis import evaluated_splits, format_split_table
+from mmfewshot.detection.apis import (evaluated_splits, format_split_table,
+                                      restore_support_set)
 from mmfewshot.utils import (ConfigError, add_run_args, apply_run_args,
                              atomic_write, build_runner, init_dist_env,
                              load_checkpoint_strict, load_config, user_errors)
@@ -66,7 +67,9 @@ def main(argv=None) -> None:
         if args.out is not None:
             runner.test_evaluator.metrics.append(
                 DumpDetResults(out_file_path=args.out))
-        load_checkpoint_strict(runner.model, args.checkpoint)
+        meta = load_checkpoint_strict(runner.model, args.checkpoint)
+        # query-support detectors: the support set the checkpoint carries
+        restore_support_set(runner, meta)
         metrics = runner.test()
     if runner.rank != 0:
         return

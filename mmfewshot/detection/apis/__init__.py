@@ -1,4 +1,5 @@
 from .inference import inference_detector, init_detector, show_result
+from .query_support import process_support_images, restore_support_set
 from .results import evaluated_splits, format_split_table, split_metric_table
 from .train import (build_train_dataloader, check_dataset_classes,
                     check_load_from, set_save_dataset_paths)
@@ -6,5 +7,6 @@ from .train import (build_train_dataloader, check_dataset_classes,
 __all__ = [
     'inference_detector', 'init_detector', 'show_result', 'evaluated_splits',
     'format_split_table', 'split_metric_table', 'build_train_dataloader',
-    'check_dataset_classes', 'check_load_from', 'set_save_dataset_paths'
+    'check_dataset_classes', 'check_load_from', 'set_save_dataset_paths',
+    'process_support_images', 'restore_support_set'
 ]

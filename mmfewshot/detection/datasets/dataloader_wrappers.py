@@ -407,17 +407,21 @@ def build_fewshot_dataloader(
         seed: Seed of the samplers and dataloader workers.
 
     Returns:
-        The dataloader.
+        The dataloader; a paired one keeps ``cfg`` as its ``config``.
     """
     if not isinstance(cfg, dict):
         return cfg
-    cfg = copy.deepcopy(dict(cfg))
+    config = copy.deepcopy(dict(cfg))
+    cfg = copy.deepcopy(config)
     if 'dataset' not in cfg:
         raise ConfigKeyError('the dataloader config has no `dataset`')
     if isinstance(cfg['dataset'], dict):
         cfg['dataset'] = DATASETS.build(cfg['dataset'])
     if isinstance(cfg['dataset'], NWayKShotDataset):
-        return build_nway_kshot_dataloader(cfg, seed)
-    if isinstance(cfg['dataset'], TwoBranchDataset):
-        return build_two_branch_dataloader(cfg, seed)
-    return _build_loader(cfg, cfg.pop('dataset'), seed, 'the dataloader')
+        loader = build_nway_kshot_dataloader(cfg, seed)
+    elif isinstance(cfg['dataset'], TwoBranchDataset):
+        loader = build_two_branch_dataloader(cfg, seed)
+    else:
+        return _build_loader(cfg, cfg.pop('dataset'), seed, 'the dataloader')
+    loader.config = config
+    return loader

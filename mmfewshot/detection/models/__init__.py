@@ -1,15 +1,23 @@
-from .data_preprocessors import TwoBranchDataPreprocessor
-from .dense_heads import TwoBranchRPNHead
-from .detectors import FSCE, MPSR, TFA
+from .backbones import ResNetWithMetaConv
+from .data_preprocessors import (QuerySupportDataPreprocessor,
+                                 TwoBranchDataPreprocessor)
+from .detectors import FSCE, TFA, FSDetView, MetaRCNN, QuerySupportDetector
+from .layers import (AggregationLayer, DepthWiseCorrelationAggregator,
+                     DifferenceAggregator, DotProductAggregator)
 from .losses import SupervisedContrastiveLoss
 from .roi_heads import (ContrastiveBBoxHead, ContrastiveRoIHead,
                         CosineSimBBoxHead, CosineSimClassifier,
-                        TwoBranchBBoxHead, TwoBranchRoIHead)
+                        FSDetViewRoIHead, MetaBBoxHead, MetaRCNNResLayer,
+                        MetaRCNNRoIHead, ScaledResLayer)
 from .utils import FrozenParametersMixin
 
 __all__ = [
     'TFA', 'CosineSimBBoxHead', 'CosineSimClassifier', 'FrozenParametersMixin',
     'TwoBranchDataPreprocessor', 'FSCE', 'SupervisedContrastiveLoss',
-    'ContrastiveRoIHead', 'ContrastiveBBoxHead', 'MPSR', 'TwoBranchRPNHead',
-    'TwoBranchRoIHead', 'TwoBranchBBoxHead'
+    'ContrastiveRoIHead', 'ContrastiveBBoxHead', 'ResNetWithMetaConv',
+    'QuerySupportDataPreprocessor', 'QuerySupportDetector', 'MetaRCNN',
+    'FSDetView', 'AggregationLayer', 'DepthWiseCorrelationAggregator',
+    'DifferenceAggregator', 'DotProductAggregator', 'MetaBBoxHead',
+    'MetaRCNNResLayer', 'MetaRCNNRoIHead', 'FSDetViewRoIHead',
+    'ScaledResLayer'
 ]

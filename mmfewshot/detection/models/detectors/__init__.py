@@ -1,5 +1,7 @@
 from .fsce import FSCE
-from .mpsr import MPSR
+from .fsdetview import FSDetView
+from .meta_rcnn import MetaRCNN
+from .query_support_detector import QuerySupportDetector
 from .tfa import TFA
 
-__all__ = ['TFA', 'FSCE', 'MPSR']
+__all__ = ['TFA', 'FSCE', 'QuerySupportDetector', 'MetaRCNN', 'FSDetView']

@@ -1,9 +1,12 @@
 from .bbox_heads import (ContrastiveBBoxHead, CosineSimBBoxHead,
-                         CosineSimClassifier, TwoBranchBBoxHead)
+                         CosineSimClassifier, MetaBBoxHead)
 from .contrastive_roi_head import ContrastiveRoIHead
-from .two_branch_roi_head import TwoBranchRoIHead
+from .fsdetview_roi_head import FSDetViewRoIHead
+from .meta_rcnn_roi_head import MetaRCNNRoIHead
+from .shared_heads import MetaRCNNResLayer, ScaledResLayer
 
 __all__ = [
     'CosineSimBBoxHead', 'CosineSimClassifier', 'ContrastiveBBoxHead',
-    'ContrastiveRoIHead', 'TwoBranchRoIHead', 'TwoBranchBBoxHead'
+    'ContrastiveRoIHead', 'MetaBBoxHead', 'MetaRCNNRoIHead',
+    'FSDetViewRoIHead', 'MetaRCNNResLayer', 'ScaledResLayer'
 ]

@@ -1,8 +1,8 @@
 from .contrastive_bbox_head import ContrastiveBBoxHead
 from .cosine_sim_bbox_head import CosineSimBBoxHead, CosineSimClassifier
-from .two_branch_bbox_head import TwoBranchBBoxHead
+from .meta_bbox_head import MetaBBoxHead
 
 __all__ = [
     'CosineSimBBoxHead', 'CosineSimClassifier', 'ContrastiveBBoxHead',
-    'TwoBranchBBoxHead'
+    'MetaBBoxHead'
 ]

@@ -1,0 +1,70 @@
+# Base training of Meta R-CNN style detectors on the generated toy dataset
+# (`tools/data/detection/make_toy_dataset.py data/toy_det`: 128x128 images,
+# 6 base and 2 novel shape classes): 4 query images a batch (the scales and
+# flips of the TFA toy configs) with a 6-way 1-shot support batch, support
+# instances as 64x64 image + mask. Validation and test on the base classes
+# of the toy test images, after model initialisation with the support
+# instances of training. The method config sets the classes of its model.
+_base_ = ['./base_voc.py']
+data_root = 'data/toy_det/'
+base_classes = ['circle', 'square', 'triangle', 'ring', 'cross', 'hexagon']
+novel_classes = ['star', 'diamond']
+toy_trainval = [dict(type='ann_file', ann_file='ImageSets/Main/trainval.txt')]
+query_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(
+        type='RandomChoiceResize',
+        scales=[(112, 112), (128, 128), (144, 144)],
+        keep_ratio=True,
+        resize_type='mmdet.Resize'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackDetInputs')
+]
+support_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='GenerateMask', target_size=(64, 64)),
+    dict(type='PackDetInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(128, 128), keep_ratio=True),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(
+        type='PackDetInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                   'scale_factor'))
+]
+train_dataloader = dict(
+    num_workers=1,
+    dataset=dict(
+        num_support_ways=6,
+        query_dataset=dict(
+            data_root=data_root,
+            ann_cfg=toy_trainval,
+            classes=base_classes,
+            pipeline=query_pipeline),
+        support_dataset=dict(
+            data_root=data_root,
+            ann_cfg=toy_trainval,
+            classes=base_classes,
+            pipeline=support_pipeline)),
+    support_dataloader=dict(num_workers=0))
+val_dataloader = dict(
+    num_workers=1,
+    dataset=dict(
+        data_root=data_root,
+        ann_cfg=[dict(type='ann_file', ann_file='ImageSets/Main/test.txt')],
+        classes=base_classes,
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(
+    eval_mode='area',
+    class_splits=dict(_delete_=True, BASE_CLASSES=base_classes))
+test_evaluator = val_evaluator
+model_init_dataloader = dict(
+    num_workers=0,
+    dataset=dict(data_root=data_root, pipeline=support_pipeline))
+val_cfg = dict(model_init_dataloader=model_init_dataloader)
+test_cfg = dict(model_init_dataloader=model_init_dataloader)

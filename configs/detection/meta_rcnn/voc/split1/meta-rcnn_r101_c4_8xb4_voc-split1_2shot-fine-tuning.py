@@ -1,0 +1,11 @@
+# Meta R-CNN 2-shot fine-tuning on VOC split 1: as 1-shot with 2 instances of
+# every class.
+_base_ = ['./meta-rcnn_r101_c4_8xb4_voc-split1_1shot-fine-tuning.py']
+train_dataloader = dict(
+    dataset=dict(
+        query_dataset=dict(
+            ann_cfg=[dict(method='MetaRCNN', setting='SPLIT1_2SHOT')],
+            num_novel_shots=2,
+            num_base_shots=2)))
+train_cfg = dict(max_iters=300, val_interval=100)
+default_hooks = dict(checkpoint=dict(interval=100))
