@@ -28,16 +28,16 @@ class QuerySupportDataPreprocessor(DetDataPreprocessor):
       returned as ``inputs`` / ``data_samples`` (``mode='model_init'``).
 
     The query path is mmdet's ``DetDataPreprocessor`` (this class's base),
-    configured by all arguments but ``support``. The support path converts every image to
-    float, swaps the first three channels when ``bgr_to_rgb`` and
-    normalises each channel with ``mean`` / ``std``; a 4-channel image +
-    mask of ``GenerateMask`` takes 4 values, e.g. ``mean=[103.53, 116.28,
-    123.675, 0], std=[1, 1, 1, 255]`` turns the 255 mask into 0/1. Support
-    images of one size (the fixed-size crops of ``CropResizeInstance`` /
-    ``GenerateMask``) are stacked as they are; images of different sizes
-    are padded at the bottom and right to the largest (and to
-    ``pad_size_divisor``) with zeros after normalisation. Batch
-    augmentations never touch the support images.
+    configured by all arguments but ``support``. The support path converts
+    every image to float, swaps the first three channels when
+    ``bgr_to_rgb`` and normalises each channel with ``mean`` / ``std``; a
+    4-channel image + mask of ``GenerateMask`` takes 4 values, e.g.
+    ``mean=[103.53, 116.28, 123.675, 0], std=[1, 1, 1, 255]`` turns the 255
+    mask into 0/1. Support images of one size (the fixed-size crops of
+    ``CropResizeInstance`` / ``GenerateMask``) are stacked as they are;
+    images of different sizes are padded at the bottom and right to the
+    largest (and to ``pad_size_divisor``) with zeros after normalisation.
+    Batch augmentations never touch the support images.
 
     Args:
         support: Settings of the support path: ``mean``, ``std`` (one value

@@ -1,7 +1,10 @@
 from .fsce import FSCE
 from .fsdetview import FSDetView
 from .meta_rcnn import MetaRCNN
+from .mpsr import MPSR
 from .query_support_detector import QuerySupportDetector
 from .tfa import TFA
 
-__all__ = ['TFA', 'FSCE', 'QuerySupportDetector', 'MetaRCNN', 'FSDetView']
+__all__ = [
+    'TFA', 'FSCE', 'MPSR', 'QuerySupportDetector', 'MetaRCNN', 'FSDetView'
+]

@@ -1,12 +1,14 @@
 from .bbox_heads import (ContrastiveBBoxHead, CosineSimBBoxHead,
-                         CosineSimClassifier, MetaBBoxHead)
+                         CosineSimClassifier, MetaBBoxHead, TwoBranchBBoxHead)
 from .contrastive_roi_head import ContrastiveRoIHead
 from .fsdetview_roi_head import FSDetViewRoIHead
 from .meta_rcnn_roi_head import MetaRCNNRoIHead
 from .shared_heads import MetaRCNNResLayer, ScaledResLayer
+from .two_branch_roi_head import TwoBranchRoIHead
 
 __all__ = [
     'CosineSimBBoxHead', 'CosineSimClassifier', 'ContrastiveBBoxHead',
-    'ContrastiveRoIHead', 'MetaBBoxHead', 'MetaRCNNRoIHead',
-    'FSDetViewRoIHead', 'MetaRCNNResLayer', 'ScaledResLayer'
+    'ContrastiveRoIHead', 'TwoBranchRoIHead', 'TwoBranchBBoxHead',
+    'MetaBBoxHead', 'MetaRCNNRoIHead', 'FSDetViewRoIHead', 'MetaRCNNResLayer',
+    'ScaledResLayer'
 ]

@@ -1,8 +1,9 @@
 from .contrastive_bbox_head import ContrastiveBBoxHead
 from .cosine_sim_bbox_head import CosineSimBBoxHead, CosineSimClassifier
 from .meta_bbox_head import MetaBBoxHead
+from .two_branch_bbox_head import TwoBranchBBoxHead
 
 __all__ = [
     'CosineSimBBoxHead', 'CosineSimClassifier', 'ContrastiveBBoxHead',
-    'MetaBBoxHead'
+    'TwoBranchBBoxHead', 'MetaBBoxHead'
 ]
