@@ -31,7 +31,7 @@ from mmfewshot.detection.registry import (DATASETS, METRICS, MODELS,
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG_ROOT = ROOT / 'configs' / 'detection'
 # method folder -> runnable configs of the benchmarks (toy configs aside)
-ZOO_SIZES = dict(tfa=21, fsce=30, meta_rcnn=21)
+ZOO_SIZES = dict(tfa=21, fsce=30, meta_rcnn=21, fsdetview=21)
 METHODS = tuple(
     sorted(p.name for p in CONFIG_ROOT.iterdir()
            if p.is_dir() and p.name != '_base_'))

@@ -28,6 +28,10 @@ META_RCNN = CONFIGS / ('meta_rcnn/toy/'
                        'meta-rcnn_tiny-r18_c4_toy_base-training.py')
 META_RCNN_FT = CONFIGS / ('meta_rcnn/toy/'
                           'meta-rcnn_tiny-r18_c4_toy_1shot-fine-tuning.py')
+FSDETVIEW = CONFIGS / ('fsdetview/toy/'
+                       'fsdetview_tiny-r18_c4_toy_base-training.py')
+FSDETVIEW_FT = CONFIGS / ('fsdetview/toy/'
+                          'fsdetview_tiny-r18_c4_toy_1shot-fine-tuning.py')
 
 
 @pytest.fixture(autouse=True)
@@ -238,7 +242,7 @@ def _model_init_in_batches(model, labels, batch_sizes):
     return support
 
 
-@pytest.mark.parametrize('path', [META_RCNN])
+@pytest.mark.parametrize('path', [META_RCNN, FSDETVIEW])
 def test_cached_feature_is_the_mean_of_the_class_support_features(path):
     model = build(path)
     model.eval()
@@ -447,3 +451,44 @@ def test_model_init_loader_is_undistributed_and_copies_training(tmp_path):
         [f'{i}.jpg' for i in range(5)]
     with pytest.raises(ConfigError, match='unknown keys'):
         ModelInitData('test_cfg', dict(dataset=dict(), sampler=None), 'x')
+
+
+# -------------------------------------------------------------- FSDetView
+def test_fsdetview_head_reads_product_difference_and_query():
+    model = build(FSDETVIEW)
+    model.eval()
+    head = model.roi_head
+    torch.manual_seed(4)
+    query, support = torch.rand(6, 128), torch.rand(1, 128)
+    product, difference = head.aggregation_layer.aggregator_list
+
+    def block(aggregator, feat):
+        return F.relu(aggregator.norm(aggregator.fc(feat)))
+
+    joint = torch.cat([
+        block(product, query * support),
+        block(difference, query - support), query
+    ], 1)
+    assert joint.shape == (6, 256)
+    expected = head.bbox_head(joint)
+    with torch.no_grad():
+        out = head._bbox_forward(query, support)
+    assert torch.allclose(out['cls_score'], expected[0], atol=1e-5)
+    assert torch.allclose(out['bbox_pred'], expected[1], atol=1e-5)
+
+
+def test_fsdetview_fine_tuning_updates_frozen_aggregator_statistics_only():
+    model = build(FSDETVIEW_FT)
+    cfg = Config.fromfile(str(FSDETVIEW_FT))
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    norm = model.roi_head.aggregation_layer.aggregator_list[0].norm
+    weight, mean = norm.weight.detach().clone(), norm.running_mean.clone()
+    model.train()
+    model.train_step(
+        dict(
+            query_data=query_batch([[0], [6]]),
+            support_data=support_batch([0, 6, 7])), optim_wrapper)
+    assert not norm.weight.requires_grad
+    assert torch.equal(norm.weight, weight)
+    # as in the original toolbox: frozen, but the statistics move
+    assert not torch.equal(norm.running_mean, mean)

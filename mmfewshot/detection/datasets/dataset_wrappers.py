@@ -158,13 +158,17 @@ class _InstancePool:
                 items.append(data_info)
         return items
 
-    def prepare(self, ref: InstanceRef) -> Any:
-        """Run the pipeline on item ``ref[0]`` reduced to instance
-        ``ref[1]``."""
+    def data_info(self, ref: InstanceRef) -> dict:
+        """Item ``ref[0]`` reduced to instance ``ref[1]``."""
         idx, instance_idx = ref
         data_info = self.dataset.get_data_info(idx)
         data_info['instances'] = [data_info['instances'][instance_idx]]
-        return _run_pipeline(self.pipeline, data_info)
+        return data_info
+
+    def prepare(self, ref: InstanceRef) -> Any:
+        """Run the pipeline on item ``ref[0]`` reduced to instance
+        ``ref[1]``."""
+        return _run_pipeline(self.pipeline, self.data_info(ref))
 
 
 def _query_output(dataset: Dataset, idx: int, pipeline_key: str) -> Any:
@@ -582,6 +586,15 @@ class TwoBranchDataset(Dataset):
         if self.mode == 'main':
             return _query_output(self.main_dataset, idx, 'main')
         return self.auxiliary_pool.prepare(self.auxiliary_refs[idx])
+
+    def get_data_info(self, idx: int) -> dict:
+        """The annotation of item ``idx`` (whose ``width`` and ``height``
+        mmdet's ``AspectRatioBatchSampler`` reads): main image ``idx``, or
+        in auxiliary mode the ``idx``-th auxiliary instance's item reduced
+        to it."""
+        if self.mode == 'main':
+            return self.main_dataset.get_data_info(idx)
+        return self.auxiliary_pool.data_info(self.auxiliary_refs[idx])
 
     def convert_main_to_auxiliary(self) -> None:
         """Switch this dataset to auxiliary mode.

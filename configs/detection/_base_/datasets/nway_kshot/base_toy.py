@@ -4,7 +4,8 @@
 # flips of the TFA toy configs) with a 6-way 1-shot support batch, support
 # instances as 64x64 image + mask. Validation and test on the base classes
 # of the toy test images, after model initialisation with the support
-# instances of training. The method config sets the classes of its model.
+# instances of training. Schedule: 1200 iterations, lr 0.02, warm-up 100,
+# steps at 900 and 1100 (as the TFA toy base training).
 _base_ = ['./base_voc.py']
 data_root = 'data/toy_det/'
 base_classes = ['circle', 'square', 'triangle', 'ring', 'cross', 'hexagon']
@@ -68,3 +69,10 @@ model_init_dataloader = dict(
     dataset=dict(data_root=data_root, pipeline=support_pipeline))
 val_cfg = dict(model_init_dataloader=model_init_dataloader)
 test_cfg = dict(model_init_dataloader=model_init_dataloader)
+optim_wrapper = dict(optimizer=dict(lr=0.02))
+param_scheduler = [
+    dict(
+        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=100),
+    dict(type='MultiStepLR', by_epoch=False, milestones=[900, 1100])
+]
+train_cfg = dict(max_iters=1200, val_interval=1200)
