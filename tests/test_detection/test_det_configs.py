@@ -31,7 +31,7 @@ from mmfewshot.detection.registry import (DATASETS, METRICS, MODELS,
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG_ROOT = ROOT / 'configs' / 'detection'
 # method folder -> runnable configs of the benchmarks (toy configs aside)
-ZOO_SIZES = dict(tfa=21, fsce=30, meta_rcnn=21, fsdetview=21)
+ZOO_SIZES = dict(tfa=21, fsce=30, meta_rcnn=21, mpsr=21, fsdetview=21)
 METHODS = tuple(
     sorted(p.name for p in CONFIG_ROOT.iterdir()
            if p.is_dir() and p.name != '_base_'))
@@ -233,6 +233,16 @@ def _shrink(node):
             node['scale'] = SMALL
         elif node.get('type') in ('GenerateMask', 'CropResizeInstance'):
             node['target_size'] = (32, 32)
+        elif node.get('type') == 'ResizeToMultiScale':
+            # MPSR's object crops at one scale, 32 pixels: an 8x8 map at FPN
+            # level 0 (test_det_mpsr_configs checks the scales match)
+            node['scales'] = [(36.6, 36.6)]
+        elif node.get('type') == 'MultiImageRandomCrop':
+            node['crop_sizes'] = [(32, 32)]
+        for key in ('rpn_select_levels', 'roi_select_levels',
+                    'rpn_select_borders'):
+            if node.get(key):
+                node[key] = [0]
         for value in node.values():
             _shrink(value)
     elif isinstance(node, list):
