@@ -209,7 +209,11 @@ def test_test_tool_table_predictions_and_pictures(trained, tools, capsys,
 
 
 def test_dist_test_two_processes_match_one(trained, tmp_path):
-    env = dict(os.environ, PORT=str(free_port()), OMP_NUM_THREADS='1')
+    env = dict(
+        os.environ,
+        PORT=str(free_port()),
+        OMP_NUM_THREADS='1',
+        PYTHON=PYTHON)
     results = {}
     for name, command in (
         ('one', [PYTHON, str(ROOT / 'tools/detection/test.py')]),
