@@ -31,7 +31,8 @@ from mmfewshot.detection.registry import (DATASETS, METRICS, MODELS,
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG_ROOT = ROOT / 'configs' / 'detection'
 # method folder -> runnable configs of the benchmarks (toy configs aside)
-ZOO_SIZES = dict(tfa=21, fsce=30, meta_rcnn=21, mpsr=21, fsdetview=21)
+ZOO_SIZES = dict(
+    tfa=21, fsce=30, meta_rcnn=21, mpsr=21, fsdetview=21, attention_rpn=21)
 METHODS = tuple(
     sorted(p.name for p in CONFIG_ROOT.iterdir()
            if p.is_dir() and p.name != '_base_'))
@@ -233,6 +234,12 @@ def _shrink(node):
             node['scale'] = SMALL
         elif node.get('type') in ('GenerateMask', 'CropResizeInstance'):
             node['target_size'] = (32, 32)
+        if 'num_support_shots' in node:
+            # the generated data holds one or two instances of a class
+            node['num_support_shots'] = 1
+        if node.get('min_bbox_area'):
+            # the generated boxes are about 20 x 30 pixels
+            node['min_bbox_area'] = 16 * 16
         elif node.get('type') == 'ResizeToMultiScale':
             # MPSR's object crops at one scale, 32 pixels: an 8x8 map at FPN
             # level 0 (test_det_mpsr_configs checks the scales match)
@@ -279,7 +286,8 @@ _MODELS = {}
 
 
 def _model(model_cfg):
-    """Build (once per distinct model config) without ImageNet weights."""
+    """Build (once per distinct model config) without ImageNet weights; a
+    model built before starts again from its initial weights."""
     model_cfg = copy.deepcopy(model_cfg)
     # the backbone and a C4 detector's res5 head start from ImageNet
     for part in (model_cfg.get('backbone', {}),
@@ -291,8 +299,10 @@ def _model(model_cfg):
     if key not in _MODELS:
         model = MODELS.build(model_cfg)
         model.init_weights()
-        _MODELS[key] = model
-    return _MODELS[key]
+        _MODELS[key] = model, copy.deepcopy(model.state_dict())
+    model, initial = _MODELS[key]
+    model.load_state_dict(initial)
+    return model
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=IDS)
@@ -319,12 +329,16 @@ def test_config_builds_and_trains_a_step(path, data_cwd, monkeypatch):
         losses = model.train_step(batch, optim_wrapper)
     assert losses and all(math.isfinite(v.item()) for v in losses.values())
     num_classes = len(train_set.metainfo['classes'])
+    if cfg.model.type == 'AttentionRPNDetector':
+        # a class-agnostic head: "is it the support's class?"
+        num_classes = 1
     assert model.roi_head.bbox_head.num_classes == num_classes
     assert cfg.train_cfg.val_interval <= cfg.train_cfg.max_iters
     load_from = cfg.get('load_from')
-    if 'fine-tuning' in path.name and cfg.get('reinit_on_load'):
-        # the last checkpoint of the base training; the re-initialised
-        # layers exist in the model
+    if 'fine-tuning' in path.name and not load_from.endswith(
+            'base_model_random_init_bbox_head.pth'):
+        # the last checkpoint of the base training (no surgery); the
+        # re-initialised layers exist in the model
         base = re.match(r'^work_dirs/([^/]+)/iter_(\d+)\.pth$', load_from)
         assert base, load_from
         base_cfgs = list(CONFIG_ROOT.rglob(f'{base[1]}.py'))
@@ -334,7 +348,7 @@ def test_config_builds_and_trains_a_step(path, data_cwd, monkeypatch):
         names = dict(model.named_parameters())
         assert all(
             any(n.startswith(prefix + '.') for n in names)
-            for prefix in cfg.reinit_on_load)
+            for prefix in cfg.get('reinit_on_load', []))
         assert any(
             d.get('save_dataset') for d in _dataset_cfgs(cfg.train_dataloader))
     elif 'fine-tuning' in path.name:

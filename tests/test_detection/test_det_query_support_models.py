@@ -32,6 +32,15 @@ FSDETVIEW = CONFIGS / ('fsdetview/toy/'
                        'fsdetview_tiny-r18_c4_toy_base-training.py')
 FSDETVIEW_FT = CONFIGS / ('fsdetview/toy/'
                           'fsdetview_tiny-r18_c4_toy_1shot-fine-tuning.py')
+ARPN = CONFIGS / ('attention_rpn/toy/'
+                  'attention-rpn_tiny-r18_c4_toy_base-training.py')
+ARPN_FT = CONFIGS / ('attention_rpn/toy/'
+                     'attention-rpn_tiny-r18_c4_toy_1shot-fine-tuning.py')
+# one support shot per way in the Attention-RPN tests
+ONE_SHOT = {
+    'rpn_head.num_support_shots': 1,
+    'roi_head.num_support_shots': 1
+}
 
 
 @pytest.fixture(autouse=True)
@@ -79,9 +88,12 @@ def images(num, channels=3, size=(64, 64), seed=0):
     ]
 
 
-def support_batch(labels, size=32, seed=1):
-    inputs = images(len(labels), channels=4, size=(size, size), seed=seed)
-    for image in inputs:
+def support_batch(labels, size=32, seed=1, channels=4):
+    """Support images, one box each: image + mask (Meta R-CNN, FSDetView)
+    or crops (``channels=3``, Attention-RPN)."""
+    inputs = images(len(labels), channels=channels, size=(size, size),
+                    seed=seed)
+    for image in inputs[:len(labels) if channels == 4 else 0]:
         image[3] = 0
         image[3, 4:20, 6:24] = 255
     samples = [
@@ -89,6 +101,12 @@ def support_batch(labels, size=32, seed=1):
         for i, label in enumerate(labels)
     ]
     return dict(inputs=inputs, data_samples=samples)
+
+
+def support_for(model, labels, **kwargs):
+    """A support batch of the input kind of ``model``."""
+    channels = 4 if hasattr(model.backbone, 'meta_conv') else 3
+    return support_batch(labels, channels=channels, **kwargs)
 
 
 def query_batch(labels_per_image, seed=2):
@@ -228,7 +246,7 @@ def test_meta_classification_loss_is_normalised_twice():
 # ------------------------------------------------------ support cache
 def _model_init_in_batches(model, labels, batch_sizes):
     support = model.data_preprocessor(
-        dict(support_data=support_batch(labels)), False)
+        dict(support_data=support_for(model, labels)), False)
     model.reset_model_init()
     start = 0
     with torch.no_grad():
@@ -242,7 +260,7 @@ def _model_init_in_batches(model, labels, batch_sizes):
     return support
 
 
-@pytest.mark.parametrize('path', [META_RCNN, FSDETVIEW])
+@pytest.mark.parametrize('path', [META_RCNN, FSDETVIEW, ARPN])
 def test_cached_feature_is_the_mean_of_the_class_support_features(path):
     model = build(path)
     model.eval()
@@ -282,8 +300,9 @@ def test_predicting_without_support_cache_is_an_error():
         model(**data, mode='model_init')
 
 
-def test_predictions_per_cached_class_in_original_coordinates():
-    model = build(META_RCNN, **{'test_cfg.rcnn.score_thr': 0.0})
+@pytest.mark.parametrize('path', [META_RCNN, ARPN])
+def test_predictions_per_cached_class_in_original_coordinates(path):
+    model = build(path, **{'test_cfg.rcnn.score_thr': 0.0})
     model.eval()
     _model_init_in_batches(model, [1, 4, 4], [3])
     # two query images of 64 x 64 input pixels, originally twice as large
@@ -492,3 +511,119 @@ def test_fsdetview_fine_tuning_updates_frozen_aggregator_statistics_only():
     assert torch.equal(norm.weight, weight)
     # as in the original toolbox: frozen, but the statistics move
     assert not torch.equal(norm.running_mean, mean)
+
+
+# ---------------------------------------------------------- Attention-RPN
+def test_attention_rpn_negative_pairs_have_background_anchors_only():
+    model = build(ARPN, **ONE_SHOT)
+    model.train()
+    head = model.rpn_head
+    batch = model.data_preprocessor(
+        dict(
+            query_data=query_batch([[0], [1]]),
+            support_data=support_for(model, [0, 3, 1, 2])), True)
+    feats = model.extract_feat(batch['inputs'])
+    sizes = [f.shape[-2:] for f in feats]
+    metas = [s.metainfo for s in batch['data_samples']]
+    anchors, valid = head.get_anchors(sizes, metas + metas, device='cpu')
+    gts = [s.gt_instances for s in batch['data_samples']]
+    for gt in gts:
+        gt.labels = torch.zeros_like(gt.labels)
+    torch.manual_seed(0)
+    plain = head.get_targets(anchors, valid, gts + gts, metas + metas)
+    torch.manual_seed(0)
+    paired = head.get_targets(
+        anchors, valid, gts + gts,
+        metas + [dict(m, negative_pair=True) for m in metas])
+    for level in range(len(sizes)):
+        # positive pairs keep mmdet's targets
+        assert torch.equal(paired[0][level][:2], plain[0][level][:2])
+        assert (plain[0][level][2:] == 0).any()
+        # negative pairs: every anchor background, no box target
+        assert (paired[0][level][2:] == head.num_classes).all()
+        assert (paired[3][level][2:] == 0).all()
+        assert torch.equal(paired[1][level], plain[1][level])
+    # sampled anchors: the normaliser stays the number of sampled anchors
+    assert paired[4] == plain[4]
+
+
+def test_attention_rpn_proposals_of_all_classes_in_one_pass():
+    model = build(ARPN)
+    model.eval()
+    batch = model.data_preprocessor(query_batch([[0], [1]]), False)
+    torch.manual_seed(5)
+    kernels = torch.rand(3, 64, 1, 1)
+    with torch.no_grad():
+        feats = model.extract_feat(batch['inputs'])
+        together = model.rpn_head.predict_with_support(
+            feats, kernels, batch['data_samples'])
+        assert len(together) == 2 * 3
+        for k in range(3):
+            alone = model.rpn_head.predict_with_support(
+                feats, kernels[k:k + 1], batch['data_samples'])
+            for image in range(2):
+                assert torch.allclose(together[image * 3 + k].bboxes,
+                                      alone[image].bboxes, atol=1e-4)
+
+
+def test_relation_loss_picks_foreground_and_hardest_background():
+    model = build(ARPN)
+    head = model.roi_head.bbox_head
+    torch.manual_seed(6)
+    # 16 RoIs: 8 of the positive pair (2 foreground), 8 of a negative pair
+    labels = torch.ones(16, dtype=torch.long)
+    labels[[1, 5]] = 0
+    cls_score = torch.randn(16, 2)
+    bbox_pred = torch.randn(16, 4)
+    bbox_targets = torch.randn(16, 4)
+    bbox_weights = torch.zeros(16, 4)
+    bbox_weights[[1, 5]] = 1
+    losses = head.loss(
+        cls_score,
+        bbox_pred,
+        torch.zeros(16, 5),
+        labels,
+        torch.ones(16),
+        bbox_targets,
+        bbox_weights,
+        num_pos_pair_samples=8)
+    # positive-pair background: min(2 * 2, 16 // 4) = 4 hardest (highest
+    # foreground score); negative pair: min(2 * 1, 4) = 2 hardest
+    pos_bg = [i for i in range(8) if i not in (1, 5)]
+    neg_bg = list(range(8, 16))
+
+    def hardest(indices, num):
+        return sorted(indices, key=lambda i: -cls_score[i, 0].item())[:num]
+
+    chosen = [1, 5] + hardest(pos_bg, 4) + hardest(neg_bg, 2)
+    expected = F.cross_entropy(cls_score[chosen], labels[chosen])
+    assert torch.allclose(losses['loss_cls'], expected, atol=1e-6)
+    expected_bbox = (bbox_pred[[1, 5]] - bbox_targets[[1, 5]]).abs().sum() / 16
+    assert torch.allclose(losses['loss_bbox'], expected_bbox, atol=1e-6)
+
+
+def test_attention_rpn_loss_finite_and_fine_tuning_trains_the_head_only():
+    model = build(ARPN_FT)
+    cfg = Config.fromfile(str(ARPN_FT))
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    before = {k: v.detach().clone() for k, v in model.named_parameters()}
+    model.train()
+    for _ in range(2):
+        losses = model.train_step(
+            dict(
+                query_data=query_batch([[0], [6]]),
+                support_data=support_for(model, [0, 3, 6, 1])),
+            optim_wrapper)
+    assert {'loss_rpn_cls', 'loss_cls', 'loss_bbox', 'acc'} <= set(losses)
+    assert all(torch.isfinite(v) for v in losses.values())
+    changed = {
+        k
+        for k, v in model.named_parameters() if not torch.equal(v, before[k])
+    }
+    assert changed
+    assert all(k.startswith('roi_head.bbox_head.') for k in changed)
+    with pytest.raises(ValueError, match='2 ways x 1 shots'):
+        model.train_step(
+            dict(
+                query_data=query_batch([[0], [6]]),
+                support_data=support_for(model, [0, 3, 6])), optim_wrapper)

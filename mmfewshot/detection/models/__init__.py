@@ -1,17 +1,18 @@
 from .backbones import ResNetWithMetaConv
 from .data_preprocessors import (QuerySupportDataPreprocessor,
                                  TwoBranchDataPreprocessor)
-from .dense_heads import TwoBranchRPNHead
-from .detectors import (FSCE, MPSR, TFA, FSDetView, MetaRCNN,
-                        QuerySupportDetector)
+from .dense_heads import AttentionRPNHead, TwoBranchRPNHead
+from .detectors import (FSCE, MPSR, TFA, AttentionRPNDetector, FSDetView,
+                        MetaRCNN, QuerySupportDetector)
 from .layers import (AggregationLayer, DepthWiseCorrelationAggregator,
                      DifferenceAggregator, DotProductAggregator)
 from .losses import SupervisedContrastiveLoss
 from .roi_heads import (ContrastiveBBoxHead, ContrastiveRoIHead,
                         CosineSimBBoxHead, CosineSimClassifier,
                         FSDetViewRoIHead, MetaBBoxHead, MetaRCNNResLayer,
-                        MetaRCNNRoIHead, ScaledResLayer, TwoBranchBBoxHead,
-                        TwoBranchRoIHead)
+                        MetaRCNNRoIHead, MultiRelationBBoxHead,
+                        MultiRelationRoIHead, ScaledResLayer,
+                        TwoBranchBBoxHead, TwoBranchRoIHead)
 from .utils import FrozenParametersMixin
 
 __all__ = [
@@ -23,5 +24,6 @@ __all__ = [
     'FSDetView', 'AggregationLayer', 'DepthWiseCorrelationAggregator',
     'DifferenceAggregator', 'DotProductAggregator', 'MetaBBoxHead',
     'MetaRCNNResLayer', 'MetaRCNNRoIHead', 'FSDetViewRoIHead',
-    'ScaledResLayer'
+    'ScaledResLayer', 'AttentionRPNDetector', 'AttentionRPNHead',
+    'MultiRelationRoIHead', 'MultiRelationBBoxHead'
 ]

@@ -2,8 +2,8 @@
 from typing import List, Optional, Sequence
 
 import torch
-from mmdet.models.utils.misc import samplelist_boxtype2tensor
 from mmdet.models.data_preprocessors import DetDataPreprocessor
+from mmdet.models.utils.misc import samplelist_boxtype2tensor
 from mmengine.model import stack_batch
 
 from mmfewshot.detection.registry import MODELS

@@ -1,3 +1,4 @@
+from .attention_rpn_head import AttentionRPNHead
 from .two_branch_rpn_head import TwoBranchRPNHead
 
-__all__ = ['TwoBranchRPNHead']
+__all__ = ['TwoBranchRPNHead', 'AttentionRPNHead']

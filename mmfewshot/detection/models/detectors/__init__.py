@@ -1,3 +1,4 @@
+from .attention_rpn_detector import AttentionRPNDetector
 from .fsce import FSCE
 from .fsdetview import FSDetView
 from .meta_rcnn import MetaRCNN
@@ -6,5 +7,6 @@ from .query_support_detector import QuerySupportDetector
 from .tfa import TFA
 
 __all__ = [
-    'TFA', 'FSCE', 'MPSR', 'QuerySupportDetector', 'MetaRCNN', 'FSDetView'
+    'TFA', 'FSCE', 'MPSR', 'QuerySupportDetector', 'MetaRCNN', 'FSDetView',
+    'AttentionRPNDetector'
 ]

@@ -7,12 +7,12 @@ from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 from mmdet.models.detectors import BaseDetector
-from mmdet.structures import DetDataSample, SampleList
+from mmdet.structures import SampleList
 from mmdet.utils import InstanceList
 from torch import Tensor, nn
 
 from mmfewshot.detection.registry import MODELS
-from mmfewshot.utils import DataError
+from ..utils import support_labels
 
 SupportCache = Dict[int, Dict[str, Tensor]]
 
@@ -360,39 +360,3 @@ class QuerySupportDetector(BaseDetector):
         if mode:
             self.reset_model_init()
         return self
-
-
-def support_labels(support_data_samples: SampleList) -> Tensor:
-    """The label of each support sample, which must hold one instance.
-
-    Args:
-        support_data_samples: Support samples.
-
-    Returns:
-        The labels, (N,).
-
-    Raises:
-        DataError: naming the image of a sample without exactly one
-            instance.
-    """
-    labels = []
-    for data_sample in support_data_samples:
-        sample_labels = data_sample.gt_instances.labels
-        if sample_labels.numel() != 1:
-            raise DataError(
-                'a support image must hold exactly one instance (build the '
-                'support dataset with instance_wise=True); '
-                f'{data_sample.metainfo.get("img_path", "an image")} holds '
-                f'{sample_labels.numel()}')
-        labels.append(sample_labels.reshape(1))
-    return torch.cat(labels)
-
-
-def support_rois(support_data_samples: List[DetDataSample]) -> Tensor:
-    """RoIs ``(batch index, x1, y1, x2, y2)`` of the support instances'
-    boxes, one per sample, in input coordinates."""
-    boxes = torch.cat(
-        [s.gt_instances.bboxes.reshape(1, 4) for s in support_data_samples])
-    indices = torch.arange(
-        len(boxes), device=boxes.device, dtype=boxes.dtype).unsqueeze(1)
-    return torch.cat([indices, boxes], dim=1)

@@ -12,7 +12,7 @@ from torch import Tensor
 
 from mmfewshot.detection.registry import MODELS
 from mmfewshot.utils import ConfigError
-from ..detectors.query_support_detector import support_labels
+from ..utils import support_labels
 from .sampling import assign_and_sample, rois_per_image
 
 

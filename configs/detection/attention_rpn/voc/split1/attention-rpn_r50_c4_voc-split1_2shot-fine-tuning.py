@@ -1,0 +1,17 @@
+# Attention-RPN 2-shot fine-tuning on VOC split 1: as 1-shot with 2 instances
+# of every class, 1 support shots per way (one instance of a class is the
+# query).
+_base_ = ['./attention-rpn_r50_c4_voc-split1_1shot-fine-tuning.py']
+num_support_shots = 1
+train_dataloader = dict(
+    dataset=dict(
+        num_support_shots=num_support_shots,
+        query_dataset=dict(
+            ann_cfg=[dict(method='Attention_RPN', setting='SPLIT1_2SHOT')],
+            num_novel_shots=2,
+            num_base_shots=2)))
+model = dict(
+    rpn_head=dict(num_support_shots=num_support_shots),
+    roi_head=dict(num_support_shots=num_support_shots))
+train_cfg = dict(max_iters=600, val_interval=200)
+default_hooks = dict(checkpoint=dict(interval=200))
