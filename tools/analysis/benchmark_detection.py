@@ -6,9 +6,11 @@ scope) from TFA's base-training model as the reference, then the model of
 every method in ``METHODS``: our ``TFA`` detector with the same
 base-training model, the TFA fine-tuning model (cosine classifier,
 everything but the last layers frozen, frozen parameters left out of the
-optimizer), FSCE's contrastive fine-tuning model, ... All get the same
-synthetic batch (images of one size with a few boxes each; the labels fit
-each model's classes) and run whole training steps (data preprocessor,
+optimizer), FSCE's contrastive fine-tuning model, MPSR's base training and
+fine-tuning models, ... All get the same synthetic batch (images of one
+size with a few boxes each; the labels fit each model's classes; MPSR also
+gets its batch of object crops at each of its 6 scales, the extra work of
+its auxiliary branch) and run whole training steps (data preprocessor,
 forward, backward, SGD step) in interleaved rounds (each round in another
 order); the
 median step time of each and its ratio to Faster R-CNN are printed, then
@@ -18,6 +20,8 @@ machine.
 Example::
 
     python tools/analysis/benchmark_detection.py --size 512 --batch-size 2
+    # one method's rows
+    python tools/analysis/benchmark_detection.py --methods MPSR
 """
 import argparse
 import copy
@@ -46,6 +50,10 @@ METHODS = [
      'tfa_r101_fpn_voc-split1_1shot-fine-tuning.py', None),
     ('FSCE fine-tuning, contrastive', 'configs/detection/fsce/voc/split1/'
      'fsce_r101_fpn_contrastive-loss_voc-split1_5shot-fine-tuning.py', None),
+    ('MPSR base training', 'configs/detection/mpsr/voc/split1/'
+     'mpsr_r101_fpn_2xb2_voc-split1_base-training.py', None),
+    ('MPSR fine-tuning', 'configs/detection/mpsr/voc/split1/'
+     'mpsr_r101_fpn_2xb2_voc-split1_1shot-fine-tuning.py', None),
 ]
 REFERENCE = 'Faster R-CNN (mmdet)'
 
@@ -65,6 +73,13 @@ def parse_args() -> argparse.Namespace:
         metavar=('H', 'W'),
         help='input size (the configs train at up to 1333x800)')
     parser.add_argument('--batch-size', type=int, default=2)
+    parser.add_argument(
+        '--methods',
+        nargs='+',
+        default=None,
+        metavar='NAME',
+        help='time only the rows whose name contains one of these words '
+        '(e.g. MPSR); the reference is always timed')
     parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--test-images', type=int, default=5)
@@ -107,6 +122,27 @@ def synthetic_batch(num_images: int,
     return dict(inputs=inputs, data_samples=samples)
 
 
+def with_auxiliary_crops(batch: dict, cfg: Config, num_classes: int) -> dict:
+    """``batch`` as the main batch of a two-branch config (MPSR), with a
+    batch of object crops at every scale of its auxiliary pipeline (as many
+    crops per scale as its auxiliary dataloader's batch size); other
+    configs' batches unchanged."""
+    loader = cfg.train_dataloader
+    dataset = loader.dataset
+    if dataset.get('type') != 'TwoBranchDataset':
+        return batch
+    pipeline = dataset.main_dataset.multi_pipelines.auxiliary
+    crop = next(t for t in pipeline if t.type == 'MultiImageRandomCrop')
+    num_crops = loader.get('auxiliary_dataloader', {}).get('batch_size', 1)
+    auxiliary = []
+    for index, (width, height) in enumerate(crop.crop_sizes):
+        scale = synthetic_batch(num_crops, height, width, num_classes, index)
+        for sample in scale['data_samples']:
+            sample.gt_instances = sample.gt_instances[:1]
+        auxiliary.append(scale)
+    return dict(main_data=batch, auxiliary_data=auxiliary)
+
+
 def build(model_cfg: dict, scope: str, device: torch.device):
     model_cfg = copy.deepcopy(model_cfg)
     model_cfg.get('backbone', {}).pop('init_cfg', None)
@@ -146,8 +182,11 @@ def main() -> None:
         optim_wrappers = {
             REFERENCE: build_optim_wrapper(models[REFERENCE], optim_cfg)
         }
+    configs = {}
     for name, config, detector_type in METHODS:
-        cfg = Config.fromfile(config)
+        if args.methods and not any(word in name for word in args.methods):
+            continue
+        cfg = configs[name] = Config.fromfile(config)
         model_cfg = copy.deepcopy(cfg.model)
         if detector_type is not None:
             model_cfg.type = detector_type
@@ -164,6 +203,9 @@ def main() -> None:
         name: synthetic_batch(args.batch_size, height, width, classes)
         for name, classes in num_classes.items()
     }
+    for name, cfg in configs.items():
+        batches[name] = with_auxiliary_crops(batches[name], cfg,
+                                             num_classes[name])
     step_times: Dict[str, List[float]] = {name: [] for name in models}
     names = list(models)
     for round_index in range(args.warmup + args.rounds):
