@@ -496,8 +496,10 @@ def test_fsdetview_head_reads_product_difference_and_query():
     assert torch.allclose(out['bbox_pred'], expected[1], atol=1e-5)
 
 
-def test_fsdetview_fine_tuning_updates_frozen_aggregator_statistics_only():
-    model = build(FSDETVIEW_FT)
+@pytest.mark.parametrize('freeze_norm_stats', [False, True])
+def test_fsdetview_fine_tuning_keeps_frozen_aggregator_weights(
+        freeze_norm_stats):
+    model = build(FSDETVIEW_FT, freeze_norm_stats=freeze_norm_stats)
     cfg = Config.fromfile(str(FSDETVIEW_FT))
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     norm = model.roi_head.aggregation_layer.aggregator_list[0].norm
@@ -509,8 +511,8 @@ def test_fsdetview_fine_tuning_updates_frozen_aggregator_statistics_only():
             support_data=support_batch([0, 6, 7])), optim_wrapper)
     assert not norm.weight.requires_grad
     assert torch.equal(norm.weight, weight)
-    # as in the original toolbox: frozen, but the statistics move
-    assert not torch.equal(norm.running_mean, mean)
+    # False is the original toolbox's: frozen, but the statistics move
+    assert torch.equal(norm.running_mean, mean) == freeze_norm_stats
 
 
 # ---------------------------------------------------------- Attention-RPN

@@ -2,8 +2,10 @@
 # (`load_from`; new classifier, regressor and meta classifier,
 # `reinit_on_load`), one instance of each of the 8 classes (split seed 0) as
 # query images and as 8-way 1-shot support batches; everything frozen but
-# the box head (the aggregators' BatchNorm1d statistics keep updating, as in
-# the original toolbox), constant learning rate.
+# the box head, constant learning rate. Unlike the VOC/COCO configs (and the
+# original toolbox), the frozen aggregators' BatchNorm1d statistics stay
+# fixed: updated on the few toy shots they wreck the base model (measured
+# novel / base AP50 2.9 / 15.6 with updating, 33.1 / 32.1 fixed, 1 shot).
 _base_ = [
     '../../_base_/datasets/nway_kshot/few_shot_toy.py',
     '../fsdetview_tiny-r18_c4.py', '../../_base_/default_runtime.py'
@@ -13,7 +15,7 @@ model = dict(
         'backbone', 'rpn_head', 'roi_head.shared_head',
         'roi_head.aggregation_layer'
     ],
-    freeze_norm_stats=False,
+    freeze_norm_stats=True,
     roi_head=dict(bbox_head=dict(num_classes=8, num_meta_classes=8)))
 train_dataloader = dict(
     dataset=dict(
