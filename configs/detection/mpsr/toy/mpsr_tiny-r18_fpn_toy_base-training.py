@@ -2,11 +2,12 @@
 # make_toy_dataset.py data/toy_det`): the toy detector of TFA (a narrow
 # ResNet-18 and FPN trained from scratch, 128x128 images) with MPSR's heads,
 # boxes, proposals and NMS, trained on the images and on square crops of
-# their objects at four scales. The objects of the toy images are 10 to 60
-# pixels, and the toy RPN's anchors are 4 times the stride of their level,
-# so the crop scales are 16 to 128 pixels, each at the level whose anchors
-# match it (4x4 maps, the centre 2x2 is "object"), classified at a level of
-# at least 8x8. Test on the base classes of the toy test images.
+# their objects at four scales. The objects of the toy images are about 15
+# to 60 pixels, and the toy RPN's anchors are 4 times the stride of their
+# level, so the crop scales are 16 to 128 pixels, each at the level whose
+# anchors match it (4x4 maps, the centre 2x2 is "object"), classified at the
+# finest level giving an 8x8 map (4x4 for the 16-pixel crops). Test on the
+# base classes of the toy test images.
 _base_ = ['../../tfa/toy/tfa_tiny-r18_fpn_toy_base-training.py']
 multi_scales = (16, 32, 64, 128)
 model = dict(
