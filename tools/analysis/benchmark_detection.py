@@ -7,14 +7,21 @@ every method in ``METHODS``: our ``TFA`` detector with the same
 base-training model, the TFA fine-tuning model (cosine classifier,
 everything but the last layers frozen, frozen parameters left out of the
 optimizer), FSCE's contrastive fine-tuning model, MPSR's base training and
-fine-tuning models, ... All get the same synthetic batch (images of one
-size with a few boxes each; the labels fit each model's classes; MPSR also
-gets its batch of object crops at each of its 6 scales, the extra work of
-its auxiliary branch) and run whole training steps (data preprocessor,
-forward, backward, SGD step) in interleaved rounds (each round in another
-order); the
-median step time of each and its ratio to Faster R-CNN are printed, then
-test-time images per second. Ratios are only meaningful on an otherwise idle
+fine-tuning models, the query-support detectors (Meta R-CNN, FSDetView,
+Attention-RPN), ... All get the same synthetic batch (images of one size
+with a few boxes each; the labels fit each model's classes; MPSR also gets
+its batch of object crops at each of its 6 scales, the extra work of its
+auxiliary branch; a query-support detector its support instances: an
+N-way K-shot batch of images + masks, or N ways x K shots of crops per query
+image, at the sizes of its support pipeline) and run whole training steps
+(data preprocessor, forward, backward, SGD step) in interleaved rounds
+(each round in another order); the median step time of each and its ratio
+to Faster R-CNN with the same backbone (the C4 detectors next to a plain
+C4 Faster R-CNN of their depth) are printed, then test-time images per
+second. A query-support detector is first initialised with one support
+instance of each of ``--test-classes`` classes; it detects them all in one
+pass, and the last column times the same detections class by class (the
+original toolbox's loop). Ratios are only meaningful on an otherwise idle
 machine.
 
 Example::
@@ -27,7 +34,7 @@ import argparse
 import copy
 import statistics
 import time
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Tuple
 
 import torch
 from mmdet.structures import DetDataSample
@@ -38,6 +45,8 @@ from mmengine.structures import InstanceData
 from terminaltables import AsciiTable
 
 import mmfewshot.detection  # noqa: F401
+from mmfewshot.detection.engine import run_model_init
+from mmfewshot.detection.models import QuerySupportDetector
 from mmfewshot.detection.registry import MODELS
 
 BASE_CONFIG = ('configs/detection/tfa/voc/split1/'
@@ -54,8 +63,21 @@ METHODS = [
      'mpsr_r101_fpn_2xb2_voc-split1_base-training.py', None),
     ('MPSR fine-tuning', 'configs/detection/mpsr/voc/split1/'
      'mpsr_r101_fpn_2xb2_voc-split1_1shot-fine-tuning.py', None),
+    ('Meta R-CNN base training', 'configs/detection/meta_rcnn/voc/split1/'
+     'meta-rcnn_r101_c4_8xb4_voc-split1_base-training.py', None),
+    ('Meta R-CNN fine-tuning', 'configs/detection/meta_rcnn/voc/split1/'
+     'meta-rcnn_r101_c4_8xb4_voc-split1_1shot-fine-tuning.py', None),
+    ('FSDetView base training', 'configs/detection/fsdetview/voc/split1/'
+     'fsdetview_r101_c4_8xb4_voc-split1_base-training.py', None),
+    ('FSDetView fine-tuning', 'configs/detection/fsdetview/voc/split1/'
+     'fsdetview_r101_c4_8xb4_voc-split1_1shot-fine-tuning.py', None),
+    ('Attention-RPN base training', 'configs/detection/attention_rpn/voc/'
+     'split1/attention-rpn_r50_c4_voc-split1_base-training.py', None),
+    ('Attention-RPN fine-tuning', 'configs/detection/attention_rpn/voc/'
+     'split1/attention-rpn_r50_c4_voc-split1_1shot-fine-tuning.py', None),
 ]
 REFERENCE = 'Faster R-CNN (mmdet)'
+C4_MODEL = 'configs/detection/_base_/models/faster_rcnn_r50_caffe_c4.py'
 
 
 def parse_args() -> argparse.Namespace:
@@ -83,6 +105,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--test-images', type=int, default=5)
+    parser.add_argument(
+        '--test-classes',
+        type=int,
+        default=20,
+        help='support classes a query-support detector detects at test time')
     parser.add_argument('--device', default=None)
     parser.add_argument(
         '--threads', type=int, default=None, help='torch CPU threads')
@@ -143,9 +170,79 @@ def with_auxiliary_crops(batch: dict, cfg: Config, num_classes: int) -> dict:
     return dict(main_data=batch, auxiliary_data=auxiliary)
 
 
+def support_instances(num: int, labels: List[int], size: Tuple[int, int],
+                      channels: int) -> dict:
+    """``num`` support images of ``channels`` channels (the fourth a box
+    mask), one box each, labelled cyclically by ``labels``."""
+    width, height = size
+    batch = synthetic_batch(num, height, width, 1, seed=7)
+    for index, sample in enumerate(batch['data_samples']):
+        sample.gt_instances = InstanceData(
+            bboxes=torch.tensor(
+                [[width * 0.2, height * 0.2, width * 0.8, height * 0.8]]),
+            labels=torch.tensor([labels[index % len(labels)]]))
+    if channels == 4:
+        batch['inputs'] = [
+            torch.cat([image, torch.full_like(image[:1], 255)])
+            for image in batch['inputs']
+        ]
+    return batch
+
+
+def support_pipeline_size(cfg: Config) -> Tuple[Tuple[int, int], int]:
+    """(width, height) and channels of the support inputs of a
+    query-support config."""
+    pipeline = cfg.test_cfg.model_init_dataloader.dataset.pipeline
+    step = next(
+        t for t in pipeline
+        if t.type in ('GenerateMask', 'CropResizeInstance'))
+    return tuple(step.target_size), 4 if step.type == 'GenerateMask' else 3
+
+
+def with_support(batch: dict, cfg: Config, num_classes: int) -> dict:
+    """``batch`` as the query batch of a query-support config with its
+    support instances: an N-way K-shot batch (NWayKShotDataset) or N ways x
+    K shots per query image, way 0 its class (QueryAwareDataset); other
+    configs' batches unchanged."""
+    dataset = cfg.train_dataloader.dataset
+    if dataset.get('type') not in ('NWayKShotDataset', 'QueryAwareDataset'):
+        return batch
+    size, channels = support_pipeline_size(cfg)
+    ways = min(dataset.num_support_ways, num_classes)
+    shots = dataset.num_support_shots
+    if dataset.type == 'NWayKShotDataset':
+        labels = [way for way in range(ways) for _ in range(shots)]
+    else:
+        labels = []
+        for sample in batch['data_samples']:
+            query_label = int(sample.gt_instances.labels[0])
+            sample.gt_instances.labels[:] = query_label
+            others = [c for c in range(num_classes) if c != query_label]
+            labels += [
+                way for way in [query_label] + others[:ways - 1]
+                for _ in range(shots)
+            ]
+    return dict(
+        query_data=batch,
+        support_data=support_instances(len(labels), labels, size, channels))
+
+
+def reference_of(cfg: Config) -> Tuple[str, Config]:
+    """The plain Faster R-CNN a method is compared with: the FPN base model,
+    or a C4 one of the same depth for C4 detectors."""
+    backbone = cfg.model.backbone
+    if backbone.get('num_stages', 4) == 4:
+        return REFERENCE, None
+    plain = Config.fromfile(C4_MODEL).model
+    plain.backbone.depth = backbone.depth
+    return f'Faster R-CNN R{backbone.depth}-C4 (mmdet)', plain
+
+
 def build(model_cfg: dict, scope: str, device: torch.device):
     model_cfg = copy.deepcopy(model_cfg)
-    model_cfg.get('backbone', {}).pop('init_cfg', None)
+    for part in (model_cfg.get('backbone', {}),
+                 model_cfg.get('roi_head', {}).get('shared_head') or {}):
+        part.pop('init_cfg', None)
     with DefaultScope.overwrite_default_scope(scope):
         if scope == 'mmdet':
             from mmdet.registry import MODELS as MMDET_MODELS
@@ -154,6 +251,23 @@ def build(model_cfg: dict, scope: str, device: torch.device):
             model = MODELS.build(model_cfg)
     model.init_weights()
     return model.to(device)
+
+
+def class_loop_times(model: QuerySupportDetector, batch: dict, repeats: int,
+                     device: torch.device) -> List[float]:
+    """Seconds per image when the cached classes are detected one at a
+    time (one test step per class, as the original toolbox did)."""
+    cache = model.support_cache
+
+    def one_class_at_a_time():
+        for label in sorted(cache):
+            model.support_cache = {label: cache[label]}
+            model.test_step(batch)
+
+    try:
+        return [timed(one_class_at_a_time, device) for _ in range(repeats)]
+    finally:
+        model.support_cache = cache
 
 
 def timed(function: Callable, device: torch.device) -> float:
@@ -183,10 +297,18 @@ def main() -> None:
             REFERENCE: build_optim_wrapper(models[REFERENCE], optim_cfg)
         }
     configs = {}
+    references = {REFERENCE: REFERENCE}
     for name, config, detector_type in METHODS:
         if args.methods and not any(word in name for word in args.methods):
             continue
         cfg = configs[name] = Config.fromfile(config)
+        references[name], plain = reference_of(cfg)
+        if references[name] not in models:
+            models[references[name]] = build(plain, 'mmdet', device)
+            with DefaultScope.overwrite_default_scope('mmdet'):
+                optim_wrappers[references[name]] = build_optim_wrapper(
+                    models[references[name]], optim_cfg)
+            references[references[name]] = references[name]
         model_cfg = copy.deepcopy(cfg.model)
         if detector_type is not None:
             model_cfg.type = detector_type
@@ -194,8 +316,10 @@ def main() -> None:
         with DefaultScope.overwrite_default_scope('mmfewshot_det'):
             optim_wrappers[name] = build_optim_wrapper(models[name],
                                                        cfg.optim_wrapper)
+    # the classes of the data (Attention-RPN's head is class-agnostic)
     num_classes = {
-        name: model.roi_head.bbox_head.num_classes
+        name: (args.test_classes if isinstance(model, QuerySupportDetector)
+               else model.roi_head.bbox_head.num_classes)
         for name, model in models.items()
     }
     height, width = args.size
@@ -206,6 +330,7 @@ def main() -> None:
     for name, cfg in configs.items():
         batches[name] = with_auxiliary_crops(batches[name], cfg,
                                              num_classes[name])
+        batches[name] = with_support(batches[name], cfg, num_classes[name])
     step_times: Dict[str, List[float]] = {name: [] for name in models}
     names = list(models)
     for round_index in range(args.warmup + args.rounds):
@@ -220,31 +345,45 @@ def main() -> None:
             if round_index >= args.warmup:
                 step_times[name].append(seconds)
     test_times: Dict[str, List[float]] = {name: [] for name in models}
+    loop_times: Dict[str, List[float]] = {}
     for name, model in models.items():
         model.eval()
         single = synthetic_batch(1, height, width, num_classes[name])
         with torch.no_grad():
+            if isinstance(model, QuerySupportDetector):
+                size, channels = support_pipeline_size(configs[name])
+                run_model_init(model, [
+                    support_instances(args.test_classes,
+                                      list(range(args.test_classes)), size,
+                                      channels)
+                ])
+                loop_times[name] = class_loop_times(model, single,
+                                                    args.test_images, device)
             model.test_step(single)
             for _ in range(args.test_images):
                 test_times[name].append(
                     timed(lambda: model.test_step(single), device))
-    reference = statistics.median(step_times[REFERENCE])
     rows = [[
         'model', 'train step (s)', 'vs Faster R-CNN', 'trained tensors',
-        'test images/s'
+        'test images/s', 'class by class'
     ]]
     for name, model in models.items():
         step = statistics.median(step_times[name])
+        reference = statistics.median(step_times[references[name]])
         trained = sum(p.requires_grad for p in model.parameters())
         rows.append([
             name, f'{step:.3f}', f'{step / reference:.2f}x',
             f'{trained}/{len(list(model.parameters()))}',
-            f'{1 / statistics.median(test_times[name]):.2f}'
+            f'{1 / statistics.median(test_times[name]):.2f}',
+            f'{1 / statistics.median(loop_times[name]):.2f}'
+            if name in loop_times else ''
         ])
     print(f'{device.type}, {torch.get_num_threads()} threads, batch '
           f'{args.batch_size} x {height}x{width}, median of {args.rounds} '
-          f'rounds; backbone {base_cfg.model.backbone.type}-'
-          f'{base_cfg.model.backbone.depth}')
+          f'rounds; reference backbone {base_cfg.model.backbone.type}-'
+          f'{base_cfg.model.backbone.depth} (C4 detectors: C4 Faster R-CNN '
+          f'of their depth); query-support test: {args.test_classes} '
+          'classes')
     print(AsciiTable(rows).table)
 
 

@@ -1,4 +1,4 @@
 from .query_support_data_preprocessor import QuerySupportDataPreprocessor
 from .two_branch_data_preprocessor import TwoBranchDataPreprocessor
 
-__all__ = ['TwoBranchDataPreprocessor', 'QuerySupportDataPreprocessor']
+__all__ = ['QuerySupportDataPreprocessor', 'TwoBranchDataPreprocessor']
