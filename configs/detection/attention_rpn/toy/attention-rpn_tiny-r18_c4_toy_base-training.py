@@ -11,3 +11,7 @@ model = dict(
     rpn_head=dict(num_support_shots=num_support_shots),
     roi_head=dict(num_support_shots=num_support_shots))
 default_hooks = dict(logger=dict(interval=20), checkpoint=dict(interval=600))
+# The toy model trains from scratch: without a cap on the gradient norm the
+# unnormalised local correlation of the relation head blows up (loss_cls
+# 0.57 -> 37 -> nan around iteration 180 at lr 0.004).
+optim_wrapper = dict(clip_grad=dict(max_norm=10, norm_type=2))
