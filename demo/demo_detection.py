@@ -11,8 +11,8 @@ import os.path as osp
 import sys
 from typing import Optional, Sequence
 
-from mmfewshot.detection.apis import (inference_detector, init_detector,
-                                      show_result)
+from mmfewshot.detection.apis import (format_detections, inference_detector,
+                                      init_detector, show_result)
 from mmfewshot.utils import user_errors
 
 
@@ -45,17 +45,12 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             raise FileNotFoundError(f'image {args.image} does not exist')
         model = init_detector(args.config, args.checkpoint, args.device)
     result = inference_detector(model, args.image)
-    instances = result.pred_instances
-    keep = instances.scores >= args.score_thr
-    classes = model.dataset_meta['classes']
-    print(f'{args.image}: {int(keep.sum())} detections with score >= '
+    lines = format_detections(result, model.dataset_meta['classes'],
+                              args.score_thr)
+    print(f'{args.image}: {len(lines)} detections with score >= '
           f'{args.score_thr}')
-    for box, score, label in zip(instances.bboxes[keep],
-                                 instances.scores[keep],
-                                 instances.labels[keep]):
-        x1, y1, x2, y2 = (round(float(v), 1) for v in box)
-        print(f'  {classes[int(label)]:<16} {float(score):.3f}  '
-              f'[{x1}, {y1}, {x2}, {y2}]')
+    for line in lines:
+        print(line)
     show_result(model, args.image, result, args.out_file, args.score_thr)
     print(f'saved the picture to {args.out_file}')
 

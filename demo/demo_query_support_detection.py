@@ -29,8 +29,9 @@ import re
 import sys
 from typing import List, Optional, Sequence, Tuple
 
-from mmfewshot.detection.apis import (inference_detector, init_detector,
-                                      process_support_images, show_result)
+from mmfewshot.detection.apis import (format_detections, inference_detector,
+                                      init_detector, process_support_images,
+                                      show_result)
 from mmfewshot.utils import DataError, user_errors
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
@@ -134,17 +135,12 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     print(f'support: {len(images)} images of {len(classes)} classes '
           f'({", ".join(classes)})')
     result = inference_detector(model, args.query)
-    instances = result.pred_instances
-    keep = instances.scores >= args.score_thr
-    names = model.dataset_meta['classes']
-    print(f'{args.query}: {int(keep.sum())} detections with score >= '
+    lines = format_detections(result, model.dataset_meta['classes'],
+                              args.score_thr)
+    print(f'{args.query}: {len(lines)} detections with score >= '
           f'{args.score_thr}')
-    for box, score, label in zip(instances.bboxes[keep],
-                                 instances.scores[keep],
-                                 instances.labels[keep]):
-        x1, y1, x2, y2 = (round(float(v), 1) for v in box)
-        print(f'  {names[int(label)]:<16} {float(score):.3f}  '
-              f'[{x1}, {y1}, {x2}, {y2}]')
+    for line in lines:
+        print(line)
     show_result(model, args.query, result, args.out_file, args.score_thr)
     print(f'saved the picture to {args.out_file}')
 

@@ -1,11 +1,14 @@
 """What the detection tools do around the runner: saved-dataset paths, class
 checks, paired dataloaders, the table of metrics by class split."""
 import pytest
+import torch
+from mmdet.structures import DetDataSample
 from mmengine.config import Config
+from mmengine.structures import InstanceData
 
 from mmfewshot.detection.apis import (build_train_dataloader,
                                       check_dataset_classes, evaluated_splits,
-                                      format_split_table,
+                                      format_detections, format_split_table,
                                       set_save_dataset_paths,
                                       split_metric_table)
 from mmfewshot.detection.datasets import NWayKShotDataloader
@@ -158,3 +161,18 @@ def test_evaluated_splits_of_evaluator_configs():
         dict(type='B', class_splits=['NOVEL'])
     ]) == ('BASE', 'NOVEL')
     assert evaluated_splits(dict(type='A')) == ()
+
+
+def test_detections_are_listed_best_first_above_the_threshold():
+    result = DetDataSample()
+    result.pred_instances = InstanceData(
+        bboxes=torch.tensor([[1., 2., 3., 4.], [10.04, 20.06, 30., 40.],
+                             [5., 5., 9., 9.]]),
+        scores=torch.tensor([0.5, 0.9, 0.1]),
+        labels=torch.tensor([2, 0, 1]))
+    lines = format_detections(result, ['circle', 'star', 'ring'], 0.3)
+    assert lines == [
+        f'  {"circle":<16} 0.900  [10.0, 20.1, 30.0, 40.0]',
+        f'  {"ring":<16} 0.500  [1.0, 2.0, 3.0, 4.0]'
+    ]
+    assert format_detections(result, ['circle', 'star', 'ring'], 0.95) == []

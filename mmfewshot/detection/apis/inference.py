@@ -172,3 +172,29 @@ def show_result(model: torch.nn.Module,
         pred_score_thr=score_thr,
         out_file=out_file)
     return visualizer.get_image()
+
+
+def format_detections(result: DetDataSample,
+                      classes: Sequence[str],
+                      score_thr: float = 0.3) -> List[str]:
+    """One line per detection of one image: class name, score and box.
+
+    Args:
+        result: The image's result from :func:`inference_detector`.
+        classes: Class names, indexed by the predicted labels.
+        score_thr: Detections with a lower score are left out.
+
+    Returns:
+        Lines like ``'  circle           0.982  [12.0, 8.5, 40.2, 36.0]'``
+        (box corners in pixels of the original image), best score first.
+    """
+    instances = result.pred_instances
+    instances = instances[instances.scores >= score_thr]
+    order = instances.scores.argsort(descending=True)
+    lines = []
+    for index in order.tolist():
+        x1, y1, x2, y2 = (round(float(v), 1) for v in instances.bboxes[index])
+        lines.append(f'  {classes[int(instances.labels[index])]:<16} '
+                     f'{float(instances.scores[index]):.3f}  '
+                     f'[{x1}, {y1}, {x2}, {y2}]')
+    return lines
