@@ -325,3 +325,37 @@ def constructor_errors(cfg: Any) -> Iterator[None]:
         if explained is None:
             raise
         raise explained from error
+
+
+def check_optimizer_type(cfg: Config) -> None:
+    """Check that ``optim_wrapper.optimizer.type`` names an optimizer of the
+    config's scope (mmengine would inspect the signature of the missing
+    class and fail with a ``TypeError`` that names nothing).
+
+    Raises:
+        ConfigError: naming the key, the type and the closest optimizer.
+    """
+    optim_wrapper = cfg.get('optim_wrapper')
+    optimizer = optim_wrapper.get('optimizer') if isinstance(
+        optim_wrapper, dict) else None
+    name = optimizer.get('type') if isinstance(optimizer, dict) else None
+    if not isinstance(name, str):
+        return
+    try:
+        module = importlib.import_module(
+            f'{cfg.get("default_scope", "mmengine")}.registry')
+        registry = module.OPTIMIZERS
+    except (ImportError, AttributeError):
+        return
+    if registry.get(name) is not None:
+        return
+    known: Set[str] = set()
+    while registry is not None:
+        known.update(registry.module_dict)
+        registry = registry.parent
+    by_lower = {known_name.lower(): known_name for known_name in known}
+    close = difflib.get_close_matches(name.lower(), sorted(by_lower), n=1)
+    hint = f"; did you mean '{by_lower[close[0]]}'?" if close else ''
+    raise ConfigError(
+        f"optim_wrapper.optimizer.type: '{name}' is not a registered "
+        f'optimizer{hint}')

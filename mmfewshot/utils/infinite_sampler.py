@@ -41,9 +41,8 @@ class DistributedInfiniteSampler(Sampler):
             raise ValueError(f'rank {self.rank} is outside [0, '
                              f'{self.num_replicas - 1}]')
         if len(dataset) == 0:
-            raise ValueError(
-                f'cannot sample from the empty dataset {type(dataset).__name__}'
-            )
+            name = type(dataset).__name__
+            raise ValueError(f'cannot sample from the empty dataset {name}')
         self.dataset = dataset
         self.shuffle = shuffle
         self.seed = sync_random_seed() if seed is None else seed

@@ -11,7 +11,7 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from .config import constructor_errors
+from .config import check_optimizer_type, constructor_errors
 from .dist_utils import default_backend
 from .errors import InputError
 from .runner import FewShotRunner
@@ -134,8 +134,10 @@ def build_runner(cfg: Config) -> Runner:
 
     Raises:
         ConfigError: naming the config key when a constructor refuses an
-            argument the config gives (or lacks one it needs).
+            argument the config gives (or lacks one it needs), or when the
+            optimizer type is not registered.
     """
+    check_optimizer_type(cfg)
     with constructor_errors(cfg):
         if 'runner_type' in cfg:
             return RUNNERS.build(cfg)

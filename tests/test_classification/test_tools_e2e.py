@@ -464,6 +464,9 @@ def bad_train_inputs(bad: Dict[str, Path]) -> list:
         ], (f'image {empty}/images/', 'is empty (0 bytes)')),
         (['--resume', str(bad['checkpoint_empty'])],
          f'cannot resume: checkpoint {bad["checkpoint_empty"]} is empty'),
+        (['--cfg-options', 'optim_wrapper.optimizer.type=SDG'],
+         "optim_wrapper.optimizer.type: 'SDG' is not a registered optimizer; "
+         "did you mean 'SGD'?"),
     ]
 
 

@@ -9,7 +9,8 @@ import torch
 
 from mmfewshot.utils import ConfigError, load_config
 from mmfewshot.utils.config import (accepted_arguments, check_new_argument,
-                                    constructor_errors, typed_dicts)
+                                    check_optimizer_type, constructor_errors,
+                                    typed_dicts)
 
 REPO = Path(__file__).resolve().parents[2]
 PRINT_CONFIG = REPO / 'tools' / 'misc' / 'print_config.py'
@@ -253,3 +254,19 @@ def test_constructor_errors_name_the_config_key(message, key):
     with pytest.raises(TypeError, match='unsupported operand'):
         with constructor_errors(cfg):
             raise TypeError("unsupported operand type(s) for +: 'int'")
+
+
+@pytest.mark.parametrize('scope', ['mmfewshot_cls', 'mmfewshot_det'])
+def test_an_unregistered_optimizer_is_named_with_the_closest_one(scope):
+    from mmengine.config import Config
+    cfg = Config(
+        dict(
+            default_scope=scope,
+            optim_wrapper=dict(optimizer=dict(type='adamw', lr=0.1))))
+    with pytest.raises(ConfigError) as error:
+        check_optimizer_type(cfg)
+    assert str(error.value) == (
+        "optim_wrapper.optimizer.type: 'adamw' is not a registered "
+        "optimizer; did you mean 'AdamW'?")
+    cfg.optim_wrapper.optimizer.type = 'AdamW'
+    check_optimizer_type(cfg)
