@@ -89,7 +89,9 @@ def samples(labels, seed, size=32):
     ]
     return dict(
         inputs=inputs,
-        data_samples=[DataSample().set_gt_label(int(l)) for l in labels])
+        data_samples=[
+            DataSample().set_gt_label(int(label)) for label in labels
+        ])
 
 
 def episode_batch(num_episodes=2, seed=0, size=32):
@@ -207,7 +209,7 @@ def test_metric_classifier_answers_batched_tasks_like_single_tasks():
         model.before_forward_support()
         model.forward_support(
             support[task],
-            [DataSample().set_gt_label(int(l)) for l in labels[task]])
+            [DataSample().set_gt_label(int(label)) for label in labels[task]])
         model.before_forward_query()
         single = torch.stack(
             [r.pred_score for r in model.forward_query(query[task])])

@@ -14,7 +14,8 @@ MODES = ('loss', 'train', 'support', 'query', 'predict', 'extract_feat',
 
 def build_data_preprocessor(
         cfg: Optional[Union[dict, torch.nn.Module]]) -> torch.nn.Module:
-    """Build the preprocessor in our scope (default: FewShotClsDataPreprocessor)."""
+    """Build the preprocessor in our scope (default:
+    FewShotClsDataPreprocessor)."""
     if isinstance(cfg, torch.nn.Module):
         return cfg
     cfg = dict(cfg or {})
