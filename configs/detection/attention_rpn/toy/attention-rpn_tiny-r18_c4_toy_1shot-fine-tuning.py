@@ -1,7 +1,8 @@
 # Attention-RPN 1-shot fine-tuning on the toy dataset: the toy base model
 # (`load_from`), one instance of each of the 8 classes (split seed 0) as
 # query images with 2 ways x 1 shot of support, only the multi-relation head
-# trains, constant learning rate.
+# trains, constant learning rate (AdamW at a tenth of the toy base
+# training's rate: the toy base model is trained with AdamW, see there).
 _base_ = [
     '../../_base_/datasets/query_aware/few_shot_toy.py',
     '../attention-rpn_tiny-r18_c4.py', '../../_base_/default_runtime.py'
@@ -20,5 +21,7 @@ train_dataloader = dict(
             num_base_shots=1)))
 train_cfg = dict(max_iters=200, val_interval=200)
 default_hooks = dict(logger=dict(interval=20), checkpoint=dict(interval=200))
+optim_wrapper = dict(
+    optimizer=dict(_delete_=True, type='AdamW', lr=1e-4, weight_decay=1e-4))
 load_from = ('work_dirs/attention-rpn_tiny-r18_c4_toy_base-training/'
-             'iter_1200.pth')
+             'iter_300.pth')

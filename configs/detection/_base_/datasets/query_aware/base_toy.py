@@ -7,7 +7,8 @@
 # 100 instances of every base class; validation and test on the base
 # classes of the toy test images. Schedule: 1200 iterations, lr 0.004 (the
 # method's base-training rate; 0.02, the TFA toy's, diverges), warm-up 100,
-# steps at 900 and 1100.
+# steps at 900 and 1100 (the Attention-RPN toy config replaces it with a
+# shorter AdamW schedule and says why).
 _base_ = ['./base_voc.py']
 data_root = 'data/toy_det/'
 base_classes = ['circle', 'square', 'triangle', 'ring', 'cross', 'hexagon']
