@@ -219,9 +219,10 @@ def test_attention_rpn_settings():
 
 
 def test_attention_rpn_toy_recipe():
-    """The toy model trains from scratch, where SGD (lr 0.004, 1200
-    iterations) left its RPN untrained (recall@50 0.16-0.25, AdamW in 300
-    iterations: 0.45-0.54); its base training uses AdamW with the gradient
+    """From scratch, SGD (lr 0.004, 1200 iterations) left the toy RPN
+    untrained (recall@50 0.16-0.25, AdamW in 300 iterations: 0.45-0.54) and
+    the relation head never separated the classes; the toy base training
+    starts from the Meta R-CNN toy weights and uses AdamW with the gradient
     cap, its fine-tunings AdamW at a tenth of the rate on that model, while
     the VOC/COCO configs keep the original's SGD."""
     folder = 'attention_rpn/toy/attention-rpn_tiny-r18_c4_toy'
@@ -231,6 +232,20 @@ def test_attention_rpn_toy_recipe():
     assert 'momentum' not in optimizer
     assert base.optim_wrapper.clip_grad.max_norm == 10
     assert base.train_cfg.max_iters == 300
+    # the toy's ImageNet stand-in: the Meta R-CNN toy base model
+    meta_rcnn = load(
+        'meta_rcnn/toy/meta-rcnn_tiny-r18_c4_toy_base-training.py')
+    for part, prefix in ((base.model.backbone, 'backbone.'),
+                         (base.model.roi_head.shared_head,
+                          'roi_head.shared_head.')):
+        assert part.init_cfg == dict(
+            type='Pretrained',
+            prefix=prefix,
+            checkpoint='work_dirs/meta-rcnn_tiny-r18_c4_toy_base-training/'
+            f'iter_{meta_rcnn.train_cfg.max_iters}.pth')
+        assert part.depth == 18 and part.norm_cfg.type == 'BN'
+    assert base.model.backbone.base_channels == \
+        meta_rcnn.model.backbone.base_channels
     for shots in (1, 5):
         cfg = load(f'{folder}_{shots}shot-fine-tuning.py')
         assert cfg.optim_wrapper.optimizer.type == 'AdamW'
