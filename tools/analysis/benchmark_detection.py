@@ -19,7 +19,8 @@ image, at the sizes of its support pipeline) and run whole training steps
 to Faster R-CNN with the same backbone (the C4 detectors next to a plain
 C4 Faster R-CNN of their depth) are printed, then test-time images per
 second. A query-support detector is first initialised with one support
-instance of each of ``--test-classes`` classes; it detects them all in one
+instance of each of ``--test-classes`` classes (all its classes when it has
+fewer, as a base-training model); it detects them all in one
 pass, and the last column times the same detections class by class (the
 original toolbox's loop). Ratios are only meaningful on an otherwise idle
 machine.
@@ -316,10 +317,12 @@ def main() -> None:
         with DefaultScope.overwrite_default_scope('mmfewshot_det'):
             optim_wrappers[name] = build_optim_wrapper(models[name],
                                                        cfg.optim_wrapper)
-    # the classes of the data (Attention-RPN's head is class-agnostic)
+    # the classes of the data: those of the box head (Attention-RPN's is
+    # class-agnostic: --test-classes)
     num_classes = {
-        name: (args.test_classes if isinstance(model, QuerySupportDetector)
-               else model.roi_head.bbox_head.num_classes)
+        name: (model.roi_head.bbox_head.num_classes
+               if model.roi_head.bbox_head.num_classes > 1 else
+               args.test_classes)
         for name, model in models.items()
     }
     height, width = args.size
@@ -351,10 +354,11 @@ def main() -> None:
         single = synthetic_batch(1, height, width, num_classes[name])
         with torch.no_grad():
             if isinstance(model, QuerySupportDetector):
+                # --test-classes, or all the classes of a smaller model
+                classes = min(args.test_classes, num_classes[name])
                 size, channels = support_pipeline_size(configs[name])
                 run_model_init(model, [
-                    support_instances(args.test_classes,
-                                      list(range(args.test_classes)), size,
+                    support_instances(classes, list(range(classes)), size,
                                       channels)
                 ])
                 loop_times[name] = class_loop_times(model, single,
@@ -383,7 +387,7 @@ def main() -> None:
           f'rounds; reference backbone {base_cfg.model.backbone.type}-'
           f'{base_cfg.model.backbone.depth} (C4 detectors: C4 Faster R-CNN '
           f'of their depth); query-support test: {args.test_classes} '
-          'classes')
+          'classes (fewer for a model of fewer classes)')
     print(AsciiTable(rows).table)
 
 
