@@ -7,6 +7,7 @@ tiny COCO (all 80 categories, ``trainvalno5k.json`` / ``5k.json``) and its
 10/30-shot split files; images are small, and the pipelines' resize scales
 are shrunk so that a ResNet-101 step takes about a second.
 """
+import collections
 import copy
 import json
 import math
@@ -282,12 +283,16 @@ def _training_batch(loader_cfg):
     return loader.dataset, next(iter(loader))
 
 
-_MODELS = {}
+# the most recently used models (configs of one folder share theirs); a
+# bound keeps the memory of the whole run at a few models
+_MODELS: 'collections.OrderedDict[str, tuple]' = collections.OrderedDict()
+_MAX_MODELS = 4
 
 
 def _model(model_cfg):
-    """Build (once per distinct model config) without ImageNet weights; a
-    model built before starts again from its initial weights."""
+    """Build (once per distinct model config among the recent ones)
+    without ImageNet weights; a model built before starts again from its
+    initial weights."""
     model_cfg = copy.deepcopy(model_cfg)
     # the backbone and a C4 detector's res5 head start from ImageNet
     for part in (model_cfg.get('backbone', {}),
@@ -300,6 +305,9 @@ def _model(model_cfg):
         model = MODELS.build(model_cfg)
         model.init_weights()
         _MODELS[key] = model, copy.deepcopy(model.state_dict())
+        if len(_MODELS) > _MAX_MODELS:
+            _MODELS.popitem(last=False)
+    _MODELS.move_to_end(key)
     model, initial = _MODELS[key]
     model.load_state_dict(initial)
     return model
