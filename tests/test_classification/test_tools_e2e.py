@@ -269,7 +269,8 @@ def test_dist_test_two_processes_match_one(trained, tmp_path):
             str(tmp_path), '--out',
             str(single), '--cfg-options'
         ] + options))
-    env_port = dict(os.environ, PORT=str(free_port()), OMP_NUM_THREADS='1')
+    env_port = dict(
+        os.environ, PORT=str(free_port()), OMP_NUM_THREADS='1', PYTHON=PYTHON)
     result = subprocess.run(
         [
             'bash',
@@ -295,7 +296,8 @@ def test_dist_test_two_processes_match_one(trained, tmp_path):
 
 def test_dist_train_two_processes(toy_root, tmp_path):
     work_dir = tmp_path / 'dist'
-    env = dict(os.environ, PORT=str(free_port()), OMP_NUM_THREADS='1')
+    env = dict(
+        os.environ, PORT=str(free_port()), OMP_NUM_THREADS='1', PYTHON=PYTHON)
     result = subprocess.run(
         [
             'bash',

@@ -134,7 +134,11 @@ def test_checkpoints_carry_the_support_set_of_training(trained):
 
 def test_test_tool_uses_the_stored_support_set_on_one_and_two_processes(
         trained, tmp_path):
-    env = dict(os.environ, PORT=str(_free_port()), OMP_NUM_THREADS='1')
+    env = dict(
+        os.environ,
+        PORT=str(_free_port()),
+        OMP_NUM_THREADS='1',
+        PYTHON=PYTHON)
     results = {}
     for name, command in (
         ('one', [PYTHON, str(ROOT / 'tools/detection/test.py')]),
