@@ -26,3 +26,26 @@ def load_script() -> Callable[[str], ModuleType]:
         return loaded[path]
 
     return load
+
+
+@pytest.fixture(scope='session')
+def run_tool() -> Callable:
+    """``run_tool(module, argv, capsys)``: run a tool's ``main`` in this
+    process and return ``(exit status, stdout, stderr)``.
+
+    Loggers of earlier runs in this process write to streams of earlier
+    tests; the run starts without them, as a fresh process does.
+    """
+    from mmengine.logging import MMLogger
+
+    def run(module: ModuleType, argv: list, capsys) -> tuple:
+        MMLogger._instance_dict.clear()
+        capsys.readouterr()
+        try:
+            status = module.main(argv) or 0
+        except SystemExit as error:
+            status = error.code
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return run

@@ -183,16 +183,6 @@ def iterations(num):
     ]
 
 
-def run_tool(module, argv, capsys):
-    MMLogger._instance_dict.clear()
-    capsys.readouterr()
-    try:
-        status = module.main(argv) or 0
-    except SystemExit as error:
-        status = error.code
-    return status, capsys.readouterr()
-
-
 @pytest.fixture(scope='module')
 def toy_runs(tmp_path_factory, load_script):
     """Toy data (40 + 8 images), base training (2 iterations) and 1-shot
@@ -226,7 +216,7 @@ def toy_runs(tmp_path_factory, load_script):
 
 
 def test_tools_train_fine_tune_and_test(toy_runs, load_script, capsys,
-                                        monkeypatch):
+                                        run_tool, monkeypatch):
     monkeypatch.chdir(toy_runs['cwd'])
     log = next(toy_runs['fine'].glob('*/*.log')).read_text()
     for key in ('loss_rpn_cls_auxiliary', 'loss_cls_auxiliary',
@@ -235,7 +225,7 @@ def test_tools_train_fine_tune_and_test(toy_runs, load_script, capsys,
     # fc_cls starts anew (7 rows in the base model, 9 here), nothing else
     assert 'roi_head.bbox_head.fc_cls.weight' in log
     assert (toy_runs['fine'] / 'saved_dataset.json').is_file()
-    status, (out, _) = run_tool(
+    status, out, _ = run_tool(
         load_script('tools/detection/test.py'), [
             str(TOY / 'mpsr_tiny-r18_fpn_toy_1shot-fine-tuning.py'),
             str(toy_runs['fine'] / 'iter_2.pth'), '--work-dir',
@@ -247,11 +237,11 @@ def test_tools_train_fine_tune_and_test(toy_runs, load_script, capsys,
 
 
 def test_fine_tuning_refuses_a_base_model_that_does_not_fit(
-        toy_runs, load_script, capsys, monkeypatch):
+        toy_runs, load_script, capsys, run_tool, monkeypatch):
     """Without ``reinit_on_load`` the classifier of the base model (7 rows
     for 8 + 1 in the model) is an error naming it."""
     monkeypatch.chdir(toy_runs['cwd'])
-    status, (_, err) = run_tool(
+    status, _, err = run_tool(
         load_script('tools/detection/train.py'), [
             str(TOY / 'mpsr_tiny-r18_fpn_toy_1shot-fine-tuning.py'),
             '--work-dir',

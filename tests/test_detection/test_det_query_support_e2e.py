@@ -20,7 +20,6 @@ import mmcv
 import numpy as np
 import pytest
 import torch
-from mmengine.logging import MMLogger
 
 from mmfewshot.detection.apis import (inference_detector, init_detector,
                                       process_support_images)
@@ -50,18 +49,6 @@ def iterations(num):
         f'train_cfg.max_iters={num}', f'train_cfg.val_interval={num}',
         f'default_hooks.checkpoint.interval={num}'
     ]
-
-
-def run_tool(module, argv, capsys):
-    """Run a tool's main in this process: (exit status, stdout, stderr)."""
-    MMLogger._instance_dict.clear()
-    capsys.readouterr()
-    try:
-        status = module.main(argv) or 0
-    except SystemExit as error:
-        status = error.code
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 @pytest.fixture(scope='module')
@@ -135,10 +122,7 @@ def test_checkpoints_carry_the_support_set_of_training(trained):
 def test_test_tool_uses_the_stored_support_set_on_one_and_two_processes(
         trained, tmp_path):
     env = dict(
-        os.environ,
-        PORT=str(_free_port()),
-        OMP_NUM_THREADS='1',
-        PYTHON=PYTHON)
+        os.environ, PORT=str(_free_port()), OMP_NUM_THREADS='1', PYTHON=PYTHON)
     results = {}
     for name, command in (
         ('one', [PYTHON, str(ROOT / 'tools/detection/test.py')]),
@@ -173,7 +157,8 @@ def test_test_tool_uses_the_stored_support_set_on_one_and_two_processes(
         assert np.allclose(scores, two[key][1], atol=1e-5)
 
 
-def test_test_tool_needs_a_support_set(trained, tools, capsys, monkeypatch):
+def test_test_tool_needs_a_support_set(trained, tools, capsys, run_tool,
+                                       monkeypatch):
     monkeypatch.chdir(trained['cwd'])
     stripped = trained['cwd'] / 'no_support.pth'
     checkpoint = torch.load(trained['checkpoint'], weights_only=True)
@@ -189,7 +174,7 @@ def test_test_tool_needs_a_support_set(trained, tools, capsys, monkeypatch):
 
 
 def test_demo_detects_with_support_images_and_draws(trained, tools, capsys,
-                                                    tmp_path):
+                                                    run_tool, tmp_path):
     data = trained['cwd'] / 'data/toy_det'
     support = tmp_path / 'support'
     (support / 'star').mkdir(parents=True)

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from mmengine.logging import MMLogger
 
 ROOT = Path(__file__).resolve().parents[2]
 TOY = ROOT / 'configs/detection/tfa/toy'
@@ -45,22 +44,6 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
-
-
-def run_tool(module, argv, capsys):
-    """Run a tool's main in this process: (exit status, stdout, stderr).
-
-    Loggers of earlier runs in this process write to streams of earlier
-    tests; the run starts without them, as a fresh process does.
-    """
-    MMLogger._instance_dict.clear()
-    capsys.readouterr()
-    try:
-        status = module.main(argv) or 0
-    except SystemExit as error:
-        status = error.code
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def run_cli(tool, argv, cwd):
@@ -158,7 +141,8 @@ def test_fine_tuning_changes_only_the_last_layers(trained):
 
 
 def test_resume_goes_on_from_the_last_checkpoint(trained, tools, capsys,
-                                                 monkeypatch, tmp_path):
+                                                 run_tool, monkeypatch,
+                                                 tmp_path):
     monkeypatch.chdir(trained['cwd'])
     work_dir = tmp_path / 'resume'
     shutil.copytree(trained['base_dir'], work_dir)
@@ -176,7 +160,7 @@ def test_resume_goes_on_from_the_last_checkpoint(trained, tools, capsys,
 
 
 def test_test_tool_table_predictions_and_pictures(trained, tools, capsys,
-                                                  monkeypatch):
+                                                  run_tool, monkeypatch):
     monkeypatch.chdir(trained['cwd'])
     work_dir = trained['cwd'] / 'work_dirs/test'
     preds = work_dir / 'preds.pkl'
@@ -210,10 +194,7 @@ def test_test_tool_table_predictions_and_pictures(trained, tools, capsys,
 
 def test_dist_test_two_processes_match_one(trained, tmp_path):
     env = dict(
-        os.environ,
-        PORT=str(free_port()),
-        OMP_NUM_THREADS='1',
-        PYTHON=PYTHON)
+        os.environ, PORT=str(free_port()), OMP_NUM_THREADS='1', PYTHON=PYTHON)
     results = {}
     for name, command in (
         ('one', [PYTHON, str(ROOT / 'tools/detection/test.py')]),
@@ -238,7 +219,7 @@ def test_dist_test_two_processes_match_one(trained, tmp_path):
     assert results['one'] == pytest.approx(results['two'], abs=1e-9)
 
 
-def test_demo_draws_the_detections(trained, tools, capsys, tmp_path):
+def test_demo_draws_the_detections(trained, tools, capsys, run_tool, tmp_path):
     image = sorted((trained['cwd'] / 'data/toy_det/JPEGImages').glob('*'))[-1]
     out_file = tmp_path / 'result.png'
     status, out, err = run_tool(tools['demo'], [
@@ -268,7 +249,8 @@ def assert_untouched(work_dir):
         sorted(p.name for p in work_dir.iterdir())
 
 
-def test_missing_load_from_is_named(trained, tools, capsys, monkeypatch):
+def test_missing_load_from_is_named(trained, tools, capsys, run_tool,
+                                    monkeypatch):
     monkeypatch.chdir(trained['cwd'])
     work_dir = trained['cwd'] / 'work_dirs/missing'
     status, _, err = run_tool(tools['train'], [
@@ -291,7 +273,8 @@ def test_base_model_without_surgery_is_a_class_count_error(trained):
     assert_untouched(work_dir)
 
 
-def test_unknown_split_name_is_named(trained, tools, capsys, monkeypatch):
+def test_unknown_split_name_is_named(trained, tools, capsys, run_tool,
+                                     monkeypatch):
     monkeypatch.chdir(trained['cwd'])
     work_dir = trained['cwd'] / 'work_dirs/split'
     status, _, err = run_tool(tools['train'], [
@@ -303,7 +286,8 @@ def test_unknown_split_name_is_named(trained, tools, capsys, monkeypatch):
     assert_untouched(work_dir)
 
 
-def test_missing_image_is_named(trained, tools, capsys, monkeypatch, tmp_path):
+def test_missing_image_is_named(trained, tools, capsys, run_tool, monkeypatch,
+                                tmp_path):
     monkeypatch.chdir(trained['cwd'])
     data = tmp_path / 'toy_det'
     shutil.copytree(trained['cwd'] / 'data/toy_det', data)
@@ -321,7 +305,8 @@ def test_missing_image_is_named(trained, tools, capsys, monkeypatch, tmp_path):
 
 
 def test_unknown_category_in_coco_annotations_is_named(trained, tools, capsys,
-                                                       monkeypatch, tmp_path):
+                                                       run_tool, monkeypatch,
+                                                       tmp_path):
     monkeypatch.chdir(trained['cwd'])
     ann_file = tmp_path / 'train.json'
     ann_file.write_text(
@@ -353,7 +338,7 @@ def test_unknown_category_in_coco_annotations_is_named(trained, tools, capsys,
 
 
 def test_test_tool_checkpoint_of_another_model(trained, tools, capsys,
-                                               monkeypatch):
+                                               run_tool, monkeypatch):
     monkeypatch.chdir(trained['cwd'])
     status, _, err = run_tool(tools['test'], [
         ONE_SHOT,
