@@ -114,7 +114,24 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--device', default=None)
     parser.add_argument(
         '--threads', type=int, default=None, help='torch CPU threads')
-    return parser.parse_args()
+    args = parser.parse_args()
+    for name in ('batch_size', 'rounds', 'test_images', 'test_classes',
+                 'threads'):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            parser.error(f'--{name.replace("_", "-")} must be >= 1, got '
+                         f'{value}')
+    if args.warmup < 0:
+        parser.error(f'--warmup must be >= 0, got {args.warmup}')
+    if min(args.size) < 64:
+        parser.error(f'--size must be at least 64 64 (the ResNet stem and '
+                     f'RoI pooling), got {args.size[0]} {args.size[1]}')
+    names = [name for name, _, _ in METHODS]
+    for word in args.methods or ():
+        if not any(word in name for name in names):
+            parser.error(f'--methods: no row named like {word!r}; rows: '
+                         f'{", ".join(names)}')
+    return args
 
 
 def synthetic_batch(num_images: int,
