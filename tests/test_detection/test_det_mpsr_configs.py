@@ -155,7 +155,7 @@ def test_every_scale_of_the_pipeline_has_its_fpn_levels(path):
             assert width == height == pytest.approx(size[0] * 8 / 7)
         if 'toy' not in path.parts:
             assert [size[0] for size in crop.crop_sizes] == SCALES
-        assert steps['CropSquareInstance'].context_ratio == \
+        assert steps['CropInstance'].context_ratio == \
             pytest.approx(1 / 7)
 
 

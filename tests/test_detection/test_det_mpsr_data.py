@@ -11,7 +11,8 @@ from mmengine.structures import InstanceData
 
 import mmfewshot.detection  # noqa: F401
 from mmfewshot.detection.datasets.multi_scale_transforms import (
-    CropSquareInstance, MultiImageRandomCrop, ResizeToMultiScale)
+    MultiImageRandomCrop, ResizeToMultiScale)
+from mmfewshot.detection.datasets.transforms import CropInstance
 from mmfewshot.detection.registry import MODELS, TRANSFORMS
 from mmfewshot.utils import ConfigError, ConfigTypeError, DataError
 
@@ -41,7 +42,7 @@ def _box(results):
 def auxiliary_pipeline(scales=SCALES, flip=0.5):
     return Compose([
         TRANSFORMS.build(t) for t in [
-            dict(type='CropSquareInstance', context_ratio=1 / 7.),
+            dict(type='CropInstance', context_ratio=1 / 7.),
             dict(
                 type='ResizeToMultiScale',
                 scales=[(s * 8 / 7., s * 8 / 7.) for s in scales]),
@@ -55,16 +56,15 @@ def auxiliary_pipeline(scales=SCALES, flip=0.5):
 
 
 def test_transforms_are_registered():
-    for name in ('CropSquareInstance', 'ResizeToMultiScale',
-                 'MultiImageRandomCrop', 'MultiImageRandomFlip',
-                 'MultiImagePackDetInputs'):
+    for name in ('CropInstance', 'ResizeToMultiScale', 'MultiImageRandomCrop',
+                 'MultiImageRandomFlip', 'MultiImagePackDetInputs'):
         assert TRANSFORMS.get(name).__name__ == name
 
 
 def test_square_crop_is_centred_on_the_box():
     # 40 x 20 box: side int(40 * 8 / 7) = 45, corner int((10 + 50 - 45) / 2)
     # = 7 and int((20 + 40 - 45) / 2) = 7
-    results = CropSquareInstance(1 / 7.)(_results([10, 20, 50, 40]))
+    results = CropInstance(1 / 7.)(_results([10, 20, 50, 40]))
     assert results['img'].shape == (45, 45, 3)
     assert results['img_shape'] == (45, 45)
     assert results['img'][0, 0, :2].tolist() == [7, 7]
@@ -78,7 +78,7 @@ def test_square_crop_is_centred_on_the_box():
 def test_square_crop_pads_with_zeros_outside_the_image():
     # 20 x 10 box in the top-left corner: side 22, corner int(-1) = -1 and
     # int(-6) = -6, so one zero column and six zero rows come first
-    results = CropSquareInstance(1 / 7.)(_results([0, 0, 20, 10]))
+    results = CropInstance(1 / 7.)(_results([0, 0, 20, 10]))
     img = results['img']
     assert img.shape == (22, 22, 3)
     assert not img[:6].any() and not img[:, :1].any()
@@ -86,27 +86,27 @@ def test_square_crop_pads_with_zeros_outside_the_image():
     assert img[21, 21, :2].tolist() == [15, 20]
     assert _box(results) == [1, 6, 21, 16]
     # box at the bottom-right corner of the 120 x 100 image: zeros after it
-    results = CropSquareInstance(1 / 7.)(_results([100, 90, 120, 100]))
+    results = CropInstance(1 / 7.)(_results([100, 90, 120, 100]))
     img = results['img']
     assert img.shape == (22, 22, 3)
     assert img[0, 0, :2].tolist() == [84, 99]
     assert not img[16:].any() and not img[:, 21:].any()
     # Python's int truncates towards zero: int((0 + 40 - 45) / 2) = -2,
     # int((30 + 50 - 45) / 2) = 17
-    results = CropSquareInstance(1 / 7.)(_results([0, 30, 40, 50]))
+    results = CropInstance(1 / 7.)(_results([0, 30, 40, 50]))
     assert _box(results) == [2, 13, 42, 33]
 
 
 def test_square_crop_rejects_boxes_it_cannot_crop():
     with pytest.raises(DataError, match='too small'):
-        CropSquareInstance()(_results([10, 10, 10.5, 10.5]))
+        CropInstance()(_results([10, 10, 10.5, 10.5]))
     with pytest.raises(ConfigError, match='exactly one instance'):
         results = _results([10, 10, 30, 30])
         results['gt_bboxes'] = HorizontalBoxes(
             torch.tensor([[10., 10, 30, 30], [0, 0, 5, 5]]))
-        CropSquareInstance()(results)
+        CropInstance()(results)
     with pytest.raises(ConfigError, match='context_ratio'):
-        CropSquareInstance(-1)
+        CropInstance(-1)
 
 
 @pytest.mark.parametrize(
@@ -128,7 +128,7 @@ def test_one_crop_per_scale_of_the_expected_size(box):
 
 
 def test_multi_scale_resize_keeps_the_ratio_of_the_square():
-    square = CropSquareInstance(1 / 7.)(_results([10, 20, 50, 40]))
+    square = CropInstance(1 / 7.)(_results([10, 20, 50, 40]))
     resized = ResizeToMultiScale([(s * 8 / 7., s * 8 / 7.) for s in SCALES])(
         square)
     # imrescale: int(45 * (s * 8 / 7) / 45 + 0.5)

@@ -34,84 +34,92 @@ def test_transforms_are_registered():
         assert TRANSFORMS.get(name).__name__ == name
 
 
-def test_crop_instance_exact_box():
-    results = CropInstance()(_results([10, 20, 50, 60]))
+def test_crop_instance_cuts_a_square_centred_on_the_box():
+    # The original's CropInstance: a 40 x 20 box gives a 40 x 40 square
+    # (the old CropInstance cut the 40 x 20 box itself).
+    results = CropInstance()(_results([10, 20, 50, 40]))
     assert results['img'].shape == (40, 40, 3)
     assert results['img_shape'] == (40, 40)
-    # row / col channels prove the crop starts at (y=20, x=10)
-    assert results['img'][0, 0, 0] == 20 and results['img'][0, 0, 1] == 10
-    assert results['img'][-1, -1, 0] == 59 and results['img'][-1, -1, 1] == 49
-    assert _box(results) == [0, 0, 40, 40]
+    # row / col channels: the square starts at (y=10, x=10)
+    assert results['img'][0, 0, :2].tolist() == [10, 10]
+    assert results['img'][-1, -1, :2].tolist() == [49, 49]
+    assert _box(results) == [0, 10, 40, 30]
     assert isinstance(results['gt_bboxes'], HorizontalBoxes)
     assert results['gt_bboxes_labels'].tolist() == [3]
 
 
-def test_crop_instance_context_is_clipped_at_borders():
-    # 40x40 box, 50% context = 20 px on each side; left and top hit border
-    results = CropInstance(context_ratio=0.5)(_results([10, 10, 50, 50]))
-    assert results['img'].shape[:2] == (70, 70)
-    assert _box(results) == [10, 10, 50, 50]
-    # box touching the right / bottom border of the 120x100 image
-    results = CropInstance(context_ratio=0.25)(_results([100, 80, 120, 100]))
-    assert results['img'].shape[:2] == (25, 25)
-    assert _box(results) == [5, 5, 25, 25]
-    homography = results['homography_matrix']
-    np.testing.assert_allclose(homography @ [100, 80, 1], [5, 5, 1])
-
-
-def test_crop_instance_fractional_box_rounds_outwards():
-    results = CropInstance()(_results([10.5, 20.25, 30.5, 40.75]))
-    assert results['img'].shape[:2] == (21, 21)
-    np.testing.assert_allclose(_box(results), [0.5, 0.25, 20.5, 20.75])
-
-
-def test_crop_resize_instance_keeps_ratio_and_pads():
-    # 40 wide, 20 high box + 10 px context -> 60x40 crop at (20, 30)
-    transform = CropResizeInstance(
-        num_context_pixels=10, target_size=(120, 100))
+def test_crop_resize_instance_square_of_real_context():
+    # 40 x 20 box + 10 px on both ends of its longer side: a 60 x 60 square
+    # centred on the box, all of it image (the old transform cut 60 x 40
+    # and padded 20 rows of zeros)
+    transform = CropResizeInstance(num_context_pixels=10, target_size=(60, 60))
     results = transform(_results([30, 40, 70, 60]))
-    assert results['img'].shape == (100, 120, 3)
-    assert results['img_shape'] == (100, 120)
-    # scale = min(120 / 60, 100 / 40) = 2 -> resized crop is 120x80
-    np.testing.assert_allclose(_box(results), [20, 20, 100, 60])
-    np.testing.assert_allclose(results['scale_factor'], (2.0, 2.0))
-    assert (results['img'][80:] == 0).all()  # bottom padding
-    assert (results['img'][:80, :, 2] == 7).all()  # image content
+    img = results['img']
+    assert img.shape == (60, 60, 3) and img.dtype == np.uint8
+    assert results['img_shape'] == (60, 60)
+    assert img[0, 0].tolist() == [20, 20, 7]
+    assert img[-1, -1].tolist() == [79, 79, 7]
+    assert _box(results) == [10, 20, 50, 40]
     np.testing.assert_allclose(results['homography_matrix'] @ [30, 40, 1],
-                               [20, 20, 1])
+                               [10, 20, 1])
 
 
-def test_crop_resize_instance_small_image_is_enlarged():
+def test_crop_resize_instance_clips_at_borders_and_centres_the_crop():
+    # 8 x 6 box in a 16 x 12 image, 16 px context: the long side is clipped
+    # to the 16 image columns; the 16-row window around the box's centre
+    # (row 6) starts at -2 and ends at 14, clipped to the 12 image rows,
+    # which are pasted in the middle of the 16 x 16 square (2 zero rows
+    # above and below); then everything is scaled by 320 / 16 = 20.
     transform = CropResizeInstance(
         num_context_pixels=16, target_size=(320, 320))
     results = transform(_results([2, 3, 10, 9], height=12, width=16))
-    # context covers the whole 16x12 image; scale = min(20, 26.7) = 20
-    assert results['img'].shape == (320, 320, 3)
-    np.testing.assert_allclose(_box(results), [40, 60, 200, 180])
-    assert (results['img'][240:] == 0).all()
+    img = results['img']
+    assert img.shape == (320, 320, 3)
+    assert _box(results) == [40, 100, 200, 220]
+    assert results['scale_factor'] == (20.0, 20.0)
+    assert not img[:29].any() and not img[291:].any()
+    assert (img[51:269, :, 2] >= 6).all()
+    np.testing.assert_allclose(
+        results['homography_matrix'] @ [2, 3, 1], [40, 100, 1], atol=1e-4)
+
+
+def test_crop_resize_instance_tall_box_keeps_the_original_rounding():
+    # 9 x 21 box: the 21 rows are the square's side; the 21-column window
+    # around int((41 + 50) / 2) = 45 starts at int(45 - 10.5) = 34. The
+    # original puts the box at ceil((21 - 9) / 2) = 6 in it, one pixel left
+    # of where column 41 lands (7): that is what it trained on.
+    transform = CropResizeInstance(num_context_pixels=0, target_size=(21, 21))
+    results = transform(_results([41, 10, 50, 31]))
+    img = results['img']
+    assert img.shape == (21, 21, 3)
+    assert img[0, 0, :2].tolist() == [10, 34]
+    assert img[-1, -1, :2].tolist() == [30, 54]
+    assert _box(results) == [6, 0, 15, 21]
 
 
 def test_generate_mask_channel():
     transform = GenerateMask(target_size=(60, 50))
     results = transform(_results([24, 20, 72, 60]))
     img = results['img']
-    assert img.shape == (50, 60, 4)
+    assert img.shape == (50, 60, 4) and img.dtype == np.float32
     # scale (0.5, 0.5): box -> [12, 10, 36, 30]
     np.testing.assert_allclose(_box(results), [12, 10, 36, 30])
     mask = img[..., 3]
     assert set(np.unique(mask).tolist()) == {0, 255}
     assert (mask[10:30, 12:36] == 255).all()
     assert mask.sum() == 255 * 20 * 24
-    assert (img[..., 2] == 7).all()
+    np.testing.assert_allclose(img[..., 2], 7, atol=1e-4)
+    # resized as float: the mean of columns 2x and 2x + 1, not rounded
+    np.testing.assert_allclose(img[0, :, 1], np.arange(60) * 2 + 0.5)
 
 
-def test_generate_mask_partial_pixels_and_border_box():
-    results = GenerateMask(target_size=(120, 100))(
-        _results([110.5, 90.2, 130, 100]))
+def test_generate_mask_truncates_partial_pixels():
+    # resized box [12.5, 10.5, 36.5, 30.5]: rows int(10.5):int(30.5), columns
+    # int(12.5):int(36.5), as the original (not the covered pixels 10:31)
+    results = GenerateMask(target_size=(60, 50))(_results([25, 21, 73, 61]))
     mask = results['img'][..., 3]
-    # box clipped to the image: [110.5, 90.2, 120, 100]
-    assert (mask[90:, 110:] == 255).all()
-    assert mask.sum() == 255 * 10 * 10
+    assert (mask[10:30, 12:36] == 255).all()
+    assert mask.sum() == 255 * 20 * 24
 
 
 @pytest.mark.parametrize('transform', [

@@ -91,6 +91,18 @@ def _instance_key(output):
 # ------------------------------------------------------ QueryAwareDataset
 
 
+def _valid_labels(image_idx, images=TOY_IMAGES):
+    """Labels of the target (not ignored) instances of a toy image."""
+    return [
+        label for label in images[image_idx]
+        if not (image_idx == 1 and label == 3)
+    ]
+
+
+def _image_idx(output):
+    return int(output['img_path'][len('img_'):-len('.jpg')])
+
+
 @pytest.mark.parametrize('instance_wise_support', [False, True])
 def test_query_aware_structure(instance_wise_support):
     dataset = QueryAwareDataset(
@@ -106,9 +118,18 @@ def test_query_aware_structure(instance_wise_support):
     for idx in range(len(dataset)):
         item = dataset[idx]
         query = item['query_data']
-        assert query['img_path'] == f'img_{idx % len(TOY_IMAGES)}.jpg'
+        image = _image_idx(query)
+        # 4 classes - 3 instances < 2 negative ways: img_2 and img_5 are
+        # replaced by another image
+        if idx % len(TOY_IMAGES) in (2, 5):
+            assert image not in (2, 5)
+        else:
+            assert image == idx % len(TOY_IMAGES)
         query_label = _label(query)
         query_labels[query_label] += 1
+        # the query keeps its target instances of the query class only
+        assert len(query['instances']) == \
+            _valid_labels(image).count(query_label)
         support = item['support_data']
         assert len(support) == 3 * 2
         ways = [_label(s) for s in support]
@@ -125,36 +146,107 @@ def test_query_aware_structure(instance_wise_support):
     assert len(query_labels) == 4
 
 
-def test_query_aware_same_image_only_when_unavoidable():
-    # class 1 ('b') occurs in img_0 and img_1 only
-    images = [[1, 0], [1, 2], [0, 2], [0, 2]]
-    support = ToyDetDataset(images=images)
+def test_query_aware_negative_classes_are_absent_from_the_query():
+    # The old sampler drew negatives among all other classes, so the
+    # second class of a two-class image was often a negative.
+    dataset = QueryAwareDataset(
+        ToyDetDataset(),
+        ToyDetDataset(),
+        num_support_ways=2,
+        num_support_shots=1,
+        repeat_times=25,
+        seed=1)
+    negatives = Counter()
+    for idx in range(len(dataset)):
+        item = dataset[idx]
+        image = _image_idx(item['query_data'])
+        negative = _label(item['support_data'][1])
+        assert negative not in _valid_labels(image)
+        negatives[(image, negative)] += 1
+    # img_1's ignored instance of class 3 does not make 3 present
+    assert negatives[(1, 3)] > 0
+    # img_5 holds 1, 2 and 3: its only negative class is 0
+    assert {n for (i, n) in negatives if i == 5} == {0}
+
+
+def test_query_aware_replaces_images_without_negative_classes():
+    # img_0 holds every class: no negative class is left for it
+    images = [[0, 1, 2, 3], [0], [1]]
+    dataset = QueryAwareDataset(
+        ToyDetDataset(images=images),
+        ToyDetDataset(images=images),
+        num_support_ways=2,
+        num_support_shots=1,
+        repeat_times=30,
+        seed=0)
+    replaced = Counter(
+        _image_idx(dataset[idx]['query_data'])
+        for idx in range(0, len(dataset), len(images)))
+    assert set(replaced) == {1, 2}  # drawn among the usable images
+    with pytest.raises(
+            ValueError,
+            match='num_support_ways=2 needs query '
+            'images with at most 3 target instances'):
+        QueryAwareDataset(
+            ToyDetDataset(images=images[:1]),
+            ToyDetDataset(images=images),
+            num_support_ways=2)
+
+
+def test_query_aware_query_class_is_drawn_by_instance():
+    # img_0 holds two instances of class 0 and one of class 2: the original
+    # draws an instance, so class 0 is the query class 2 times in 3
+    images = [[2, 0, 0], [1], [3], [0], [2]]
     dataset = QueryAwareDataset(
         ToyDetDataset(images=images[:1]),
-        support,
+        ToyDetDataset(images=images),
         num_support_ways=1,
         num_support_shots=1,
-        seed=3,
-        repeat_times=20)
-    paths = {
-        dataset[i]['support_data'][0]['img_path']
-        for i in range(len(dataset)) if _label(dataset[i]['query_data']) == 1
-    }
-    assert paths == {'img_1.jpg'}
+        repeat_times=600,
+        seed=0)
+    counts = Counter(_label(dataset[i]['query_data']) for i in range(600))
+    assert 0.6 < counts[0] / 600 < 0.73
+
+
+def test_query_aware_shots_repeat_rather_than_use_the_query_image():
+    # class 1 ('b') occurs in img_0 (the query) and img_1 only
+    images = [[1, 0], [1, 2], [0, 2], [0, 2]]
+    support = ToyDetDataset(images=images)
+    for num_shots in (1, 2, 3):
+        dataset = QueryAwareDataset(
+            ToyDetDataset(images=images[:1]),
+            support,
+            num_support_ways=2,
+            num_support_shots=num_shots,
+            seed=3,
+            repeat_times=20)
+        for i in range(len(dataset)):
+            item = dataset[i]
+            # img_0 holds 0 and 1: the only negative class is 2
+            assert _label(item['support_data'][num_shots]) == 2
+            if _label(item['query_data']) == 1:
+                positives = item['support_data'][:num_shots]
+                assert [s['img_path'] for s in positives] == \
+                    ['img_1.jpg'] * num_shots
+
+
+def test_query_aware_single_image_class_uses_the_query_image():
+    # class 1 ('b') has its two instances in the query image only
+    images = [[1, 1, 0], [0, 2], [0, 2]]
     dataset = QueryAwareDataset(
         ToyDetDataset(images=images[:1]),
-        support,
+        ToyDetDataset(images=images),
         num_support_ways=1,
-        num_support_shots=2,
-        seed=3,
-        repeat_times=20)
+        num_support_shots=3,
+        seed=0,
+        repeat_times=30)
     for i in range(len(dataset)):
         item = dataset[i]
         if _label(item['query_data']) == 1:
-            # two shots of 'b' exist: one of them is in the query image
-            assert sorted(s['img_path'] for s in item['support_data']) == [
-                'img_0.jpg', 'img_1.jpg'
-            ]
+            keys = [_instance_key(s) for s in item['support_data']]
+            assert {path for path, _ in keys} == {'img_0.jpg'}
+            # two instances for three shots: the first two are distinct
+            assert keys[0] != keys[1] and keys[2] in keys[:2]
 
 
 def test_query_aware_seeding():
@@ -195,9 +287,6 @@ def test_query_aware_seeding():
 def test_query_aware_errors():
     with pytest.raises(ValueError, match='num_support_ways=5 but only 4'):
         QueryAwareDataset(ToyDetDataset(), ToyDetDataset(), num_support_ways=5)
-    with pytest.raises(ValueError, match="num_support_shots=4.*'b' \\(3\\)"):
-        QueryAwareDataset(
-            ToyDetDataset(), ToyDetDataset(), num_support_shots=4)
     with pytest.raises(ValueError, match='multi_pipelines'):
         QueryAwareDataset(ToyDetDataset())
 
@@ -335,12 +424,48 @@ def test_two_branch_modes_and_reweighting():
     assert Counter(_label(auxiliary[i]) for i in range(len(auxiliary))) == \
         {0: 5, 1: 3, 2: 4, 3: 3}
 
+    # the original's rule, not class balance (the old reweighting listed
+    # the instances of class c ceil(5 / n_c) times)
     reweighted = TwoBranchDataset(
         ToyDetDataset(), ToyDetDataset(), reweight_dataset=True)
+    # all 8 toy images are in one folder: a group of 8 < 50, x int(100/8)+1
+    assert len(reweighted) == 13 * 8
+    assert Counter(reweighted[i]['img_path']
+                   for i in range(len(reweighted))) == \
+        {f'img_{i}.jpg': 13 for i in range(8)}
     reweighted.convert_main_to_auxiliary()
-    # ceil(5 / n): a x1, b x2, c x2, d x2
+    # the 15 instances, one group: x int(100 / 15) + 1 = 7
     assert Counter(_label(reweighted[i]) for i in range(len(reweighted))) \
-        == {0: 5, 1: 6, 2: 8, 3: 6}
+        == {0: 35, 1: 21, 2: 28, 3: 21}
+
+
+class _FolderDataset(ToyDetDataset):
+    """Toy images in VOC year folders."""
+
+    def __init__(self, folders):
+        self.folders = folders
+        super().__init__(images=[[0]] * len(folders))
+
+    def load_data_list(self):
+        data_list = super().load_data_list()
+        for item, folder in zip(data_list, self.folders):
+            item['img_path'] = f'{folder}/JPEGImages/{item["img_path"]}'
+        return data_list
+
+
+def test_two_branch_reweighting_repeats_small_voc_years():
+    # 10 VOC2007 images, 60 VOC2012 images: only the small year is repeated
+    folders = ['data/VOC2007'] * 10 + ['data/VOC2012'] * 60
+    dataset = TwoBranchDataset(
+        _FolderDataset(folders),
+        _FolderDataset(folders),
+        reweight_dataset=True)
+    years = Counter(
+        dataset.get_data_info(i)['img_path'].split('/')[1]
+        for i in range(len(dataset)))
+    assert years == {'VOC2007': 10 * 11, 'VOC2012': 60}
+    dataset.convert_main_to_auxiliary()
+    assert len(dataset) == 70  # one group of 70 >= 50 instances
 
 
 # ---------------------------------------------- VOC data and dataloaders

@@ -15,8 +15,7 @@ from .dataloader_wrappers import (NWayKShotDataloader, TwoBranchDataloader,
                                   collate_support_batches)
 from .dataset_wrappers import (NWayKShotDataset, QueryAwareDataset,
                                TwoBranchDataset)
-from .multi_scale_transforms import (CropSquareInstance,
-                                     MultiImagePackDetInputs,
+from .multi_scale_transforms import (MultiImagePackDetInputs,
                                      MultiImageRandomCrop,
                                      MultiImageRandomFlip, ResizeToMultiScale)
 from .transforms import CropInstance, CropResizeInstance, GenerateMask
@@ -37,6 +36,6 @@ __all__ = [
     'NWayKShotDataset', 'TwoBranchDataset', 'NWayKShotDataloader',
     'TwoBranchDataloader', 'build_fewshot_dataloader',
     'build_nway_kshot_dataloader', 'build_two_branch_dataloader',
-    'collate_support_batches', 'CropSquareInstance', 'ResizeToMultiScale',
+    'collate_support_batches', 'ResizeToMultiScale',
     'MultiImageRandomCrop', 'MultiImageRandomFlip', 'MultiImagePackDetInputs'
 ]

@@ -22,11 +22,13 @@ worker. :class:`NWayKShotDataset` draws its ``k``-th list of support batches
 from ``default_rng([seed, k])``; without a seed it takes one from numpy's
 global state when it is built.
 """
-import math
+import logging
+import os.path as osp
 from collections import defaultdict
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 import numpy as np
+from mmengine.logging import print_log
 from torch.utils.data import Dataset
 
 from mmfewshot.detection.registry import DATASETS
@@ -196,27 +198,48 @@ def _check_num_ways(owner: str, num_ways: int, pool: _InstancePool) -> None:
 
 @DATASETS.register_module()
 class QueryAwareDataset(Dataset):
-    """Query images paired with support instances of their class.
+    """Query images paired with support instances of their class and of
+    classes absent from them.
 
-    For Attention-RPN and FSDetView style training. Item ``i`` is::
+    For Attention-RPN style training. Item ``i`` is::
 
         dict(query_data=<query image pipeline output>,
              support_data=[<support instance pipeline output>, ...])
 
-    The query is image ``i % num_query_images`` of the usable query images
-    (those with a target instance of a class that has support instances).
-    One of its classes is chosen at random and its instances are reduced to
-    that class. ``support_data`` holds ``num_support_ways *
-    num_support_shots`` instances, way by way: way 0 is the query's class,
-    ways 1.. are distinct other classes chosen at random; every way has
-    ``num_support_shots`` distinct instances, taken from images other than
-    the query image whenever the class has enough of them. Support outputs
-    keep their dataset labels.
+    ``support_data`` holds ``num_support_ways * num_support_shots``
+    instances, way by way: way 0 is the query's class (the positive way),
+    ways 1.. are negative classes. The draws follow the rules of the
+    original toolbox (MMFewShot 0.1.0):
+
+    - Query image: image ``i % n`` of the ``n`` usable query images (those
+      with a target instance of a class that has support instances). An
+      image must leave ``num_support_ways - 1`` negative classes; as in the
+      original, that is checked as *number of support classes - number of
+      target instances of the image* ``>= num_support_ways - 1`` (instances,
+      not classes, are counted). An image that fails the check is replaced
+      by a usable image drawn uniformly among those that pass (the
+      original redraws until one passes).
+    - Query class: the class of one of the image's target instances drawn
+      uniformly (a class with more instances in the image is more likely).
+      The query keeps only its target instances of that class.
+    - Negative classes: ``num_support_ways - 1`` distinct classes drawn
+      among the support classes with no target instance in the query
+      image, in the order drawn.
+    - Shots: ``num_support_shots`` instances of the way's class, never from
+      the query image, unless every instance of the class is in it (the
+      query class has a single image): then they come from it. They are
+      distinct when the class has at least ``num_support_shots`` instances
+      outside the query image; otherwise instances are repeated (random
+      subsets of the class's instances are drawn in turn, as the original,
+      until the way is full), which is logged as a warning when the
+      dataset is built.
 
     The query image goes through the query dataset's ``'query'`` pipeline
     (or its only pipeline), support instances through the support dataset's
-    ``'support'`` pipeline (or its only pipeline). See the module docstring
-    for how ``seed`` makes the draws reproducible.
+    ``'support'`` pipeline (or its only pipeline); support outputs keep
+    their dataset labels. The query image is recognised among the support
+    images by its ``img_path``. See the module docstring for how ``seed``
+    makes the draws reproducible.
 
     Args:
         query_dataset: The query dataset or its config.
@@ -227,6 +250,10 @@ class QueryAwareDataset(Dataset):
         num_support_shots: Instances per way.
         repeat_times: The query images are repeated this many times.
         seed: Seed of the draws; ``None`` draws from numpy's global state.
+
+    Raises:
+        ConfigError: More ways than support classes, or no query image
+            leaves enough negative classes.
     """
 
     def __init__(self,
@@ -251,7 +278,6 @@ class QueryAwareDataset(Dataset):
         self._query_pipeline = _named_pipeline(self.query_dataset, 'query')
         self.support_pool = _InstancePool(self.support_dataset, 'support')
         _check_num_ways(owner, num_support_ways, self.support_pool)
-        self.support_pool.check_shots(num_support_shots, owner)
         # positions in a class pool of the instances of each image
         self._positions_in_image: Dict[Tuple[int, str], List[int]] = \
             defaultdict(list)
@@ -259,20 +285,58 @@ class QueryAwareDataset(Dataset):
             for position, (idx, _) in enumerate(refs):
                 self._positions_in_image[(
                     label, self.support_pool.img_paths[idx])].append(position)
-        # (query item index, labels it can be a query of)
+        self._warn_about_repeats()
+        # (query item index, labels of its target instances, one per
+        # instance, of classes with support instances)
         self.query_items: List[Tuple[int, List[int]]] = []
         for idx in range(len(self.query_dataset)):
-            labels = sorted({
-                instance['bbox_label']
-                for instance in valid_instances(
+            labels = [
+                instance['bbox_label'] for instance in valid_instances(
                     self.query_dataset.get_data_info(idx))
-            } & set(self.support_pool.labels))
+                if instance['bbox_label'] in self.support_pool.by_label
+            ]
             if labels:
                 self.query_items.append((idx, labels))
         if not self.query_items:
             raise ConfigError(
                 f'{owner}: no image of {_dataset_name(self.query_dataset)} '
                 'has an instance of a class with support instances')
+        num_classes = len(self.support_pool.labels)
+        self._eligible = [
+            position for position, (_, labels) in enumerate(self.query_items)
+            if num_classes - len(labels) >= num_support_ways - 1
+        ]
+        if not self._eligible:
+            raise ConfigError(
+                f'{owner}: num_support_ways={num_support_ways} needs query '
+                f'images with at most {num_classes - num_support_ways + 1} '
+                f'target instances ({num_classes} support classes), '
+                f'{_dataset_name(self.query_dataset)} has none')
+        self._eligible_set = set(self._eligible)
+
+    def _warn_about_repeats(self) -> None:
+        """Warn, as the original, about classes whose support instances may
+        be repeated or come from the query image."""
+        per_image: Dict[int, List[int]] = defaultdict(list)
+        for (label, _), positions in self._positions_in_image.items():
+            per_image[label].append(len(positions))
+        for label, refs in self.support_pool.by_label.items():
+            name = self.support_pool.class_name(label)
+            if len(refs) <= self.num_support_shots - max(per_image[label]):
+                print_log(
+                    f'{type(self).__name__}: class {name!r} has '
+                    f'{len(refs)} support instances for '
+                    f'num_support_shots={self.num_support_shots}: some '
+                    'will be repeated in a way',
+                    logger='current',
+                    level=logging.WARNING)
+            if len(per_image[label]) == 1:
+                print_log(
+                    f'{type(self).__name__}: class {name!r} has support '
+                    'instances in one image only: its query and support '
+                    'instances come from the same image',
+                    logger='current',
+                    level=logging.WARNING)
 
     @property
     def metainfo(self) -> dict:
@@ -300,21 +364,28 @@ class QueryAwareDataset(Dataset):
 
     def __getitem__(self, idx: int) -> Dict[str, Any]:
         rng = self._rng(idx)
-        query_idx, labels = self.query_items[idx % len(self.query_items)]
+        position = idx % len(self.query_items)
+        if position not in self._eligible_set:
+            position = self._eligible[rng.integers(len(self._eligible))]
+        query_idx, labels = self.query_items[position]
         query_label = labels[rng.integers(len(labels))]
         data_info = self.query_dataset.get_data_info(query_idx)
+        present = {
+            instance['bbox_label']
+            for instance in valid_instances(data_info)
+        }
         data_info['instances'] = [
-            instance for instance in data_info['instances']
+            instance for instance in valid_instances(data_info)
             if instance['bbox_label'] == query_label
         ]
         query_image = data_info['img_path']
         query_data = _run_pipeline(self._query_pipeline, data_info)
-        other_labels = [
-            label for label in self.support_pool.labels if label != query_label
+        negatives = [
+            label for label in self.support_pool.labels if label not in present
         ]
         ways = [query_label] + [
             int(label) for label in rng.choice(
-                other_labels, self.num_support_ways - 1, replace=False)
+                negatives, self.num_support_ways - 1, replace=False)
         ]
         support_data = [
             self.support_pool.prepare(ref) for label in ways
@@ -324,20 +395,25 @@ class QueryAwareDataset(Dataset):
 
     def _draw_shots(self, rng: np.random.Generator, label: int,
                     query_image: str) -> List[InstanceRef]:
-        """``num_support_shots`` distinct instances of ``label``, from other
-        images than ``query_image`` first."""
+        """``num_support_shots`` instances of ``label`` for a query image,
+        by the rules of the class docstring."""
         refs = self.support_pool.by_label[label]
-        same_image = set(
-            self._positions_in_image.get((label, query_image), ()))
-        # Drawing len(same_image) extra positions guarantees enough
-        # positions of other images whenever the class has them.
-        drawn = rng.choice(
-            len(refs),
-            min(len(refs), self.num_support_shots + len(same_image)),
-            replace=False).tolist()
-        ordered = [p for p in drawn if p not in same_image] + \
-            [p for p in drawn if p in same_image]
-        return [refs[p] for p in ordered[:self.num_support_shots]]
+        num_shots = self.num_support_shots
+        in_query = set(self._positions_in_image.get((label, query_image), ()))
+        allow_query_image = len(in_query) == len(refs)
+        repeat = len(refs) - len(in_query) < num_shots
+        draw_size = len(refs) if repeat else num_shots
+        chosen: List[int] = []
+        while len(chosen) < num_shots:
+            for position in rng.choice(len(refs), draw_size, replace=False):
+                if position in in_query and not allow_query_image:
+                    continue
+                if repeat or position not in chosen:
+                    chosen.append(int(position))
+                if len(chosen) == num_shots:
+                    break
+            draw_size = min(num_shots - len(chosen), draw_size)
+        return [refs[position] for position in chosen]
 
 
 @DATASETS.register_module()
@@ -517,6 +593,14 @@ class NWayKShotDataset(Dataset):
         return batch
 
 
+def _repeat_small_group(group: list) -> list:
+    """``group`` listed ``int(100 / n) + 1`` times if it has ``n < 50``
+    items, else once (the reweighting of MPSR's VOC fine-tuning)."""
+    if len(group) < 50:
+        return group * (int(100 / len(group)) + 1)
+    return group
+
+
 @DATASETS.register_module()
 class TwoBranchDataset(Dataset):
     """Main images and, separately, auxiliary instances (MPSR).
@@ -530,11 +614,13 @@ class TwoBranchDataset(Dataset):
       dataset's ``'auxiliary'`` pipeline or its only pipeline), i.e. the
       item holding it reduced to that one instance.
 
-    Reweighting rule (``reweight_dataset=True``): every instance of class
-    ``c`` is listed ``ceil(n_max / n_c)`` times, where ``n_c`` is the number
-    of auxiliary instances of ``c`` and ``n_max`` that of the most frequent
-    class, so each class gets about as many auxiliary items as the most
-    frequent one (at least as many, at most ``n_c - 1`` more).
+    Reweighting rule (``reweight_dataset=True``), that of the original
+    toolbox and of MPSR's own code for its VOC fine-tuning: the main images
+    are grouped by the folder above their image folder (``VOC2007``,
+    ``VOC2012``), the auxiliary instances form one group, and a group of
+    fewer than 50 items is listed ``int(100 / n) + 1`` times (``n`` its
+    size), so that a tiny K-shot list of one VOC year is drawn about as
+    often as 100 images. Classes are not reweighted.
 
     Use :func:`build_two_branch_dataloader` to get the paired dataloader.
 
@@ -544,8 +630,8 @@ class TwoBranchDataset(Dataset):
             config). ``None`` uses ``main_dataset``, which must then be
             built with ``multi_pipelines=dict(main=[...],
             auxiliary=[...])``.
-        reweight_dataset: Repeat the auxiliary instances of rare classes
-            as described above.
+        reweight_dataset: Repeat the items of small groups as described
+            above.
     """
 
     def __init__(self,
@@ -563,14 +649,21 @@ class TwoBranchDataset(Dataset):
             raise ConfigError(f'{owner}: '
                               f'{_dataset_name(self.auxiliary_dataset)} has '
                               'no target instance for the auxiliary branch')
-        self.auxiliary_refs: List[InstanceRef] = []
-        max_count = max(
-            self.auxiliary_pool.count(label)
-            for label in self.auxiliary_pool.labels)
-        for label, refs in self.auxiliary_pool.by_label.items():
-            repeats = math.ceil(max_count / len(refs)) \
-                if reweight_dataset else 1
-            self.auxiliary_refs += refs * repeats
+        self.main_refs: List[int] = list(range(len(self.main_dataset)))
+        self.auxiliary_refs: List[InstanceRef] = [
+            ref for refs in self.auxiliary_pool.by_label.values()
+            for ref in refs
+        ]
+        if reweight_dataset:
+            groups: Dict[str, List[int]] = defaultdict(list)
+            for idx in self.main_refs:
+                img_path = self.main_dataset.get_data_info(idx)['img_path']
+                groups[osp.dirname(osp.dirname(img_path))].append(idx)
+            self.main_refs = [
+                idx for group in groups.values()
+                for idx in _repeat_small_group(group)
+            ]
+            self.auxiliary_refs = _repeat_small_group(self.auxiliary_refs)
 
     @property
     def metainfo(self) -> dict:
@@ -579,12 +672,13 @@ class TwoBranchDataset(Dataset):
 
     def __len__(self) -> int:
         if self.mode == 'main':
-            return len(self.main_dataset)
+            return len(self.main_refs)
         return len(self.auxiliary_refs)
 
     def __getitem__(self, idx: int) -> Any:
         if self.mode == 'main':
-            return _query_output(self.main_dataset, idx, 'main')
+            return _query_output(self.main_dataset, self.main_refs[idx],
+                                 'main')
         return self.auxiliary_pool.prepare(self.auxiliary_refs[idx])
 
     def get_data_info(self, idx: int) -> dict:
@@ -593,7 +687,7 @@ class TwoBranchDataset(Dataset):
         in auxiliary mode the ``idx``-th auxiliary instance's item reduced
         to it."""
         if self.mode == 'main':
-            return self.main_dataset.get_data_info(idx)
+            return self.main_dataset.get_data_info(self.main_refs[idx])
         return self.auxiliary_pool.data_info(self.auxiliary_refs[idx])
 
     def convert_main_to_auxiliary(self) -> None:

@@ -6,7 +6,7 @@ object pyramid). The auxiliary pipeline of an MPSR config reads::
 
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='CropSquareInstance', context_ratio=1 / 7.),
+    dict(type='CropInstance', context_ratio=1 / 7.),
     dict(type='ResizeToMultiScale',
          scales=[(s * 8 / 7., s * 8 / 7.) for s in (32, 64, ..., 800)]),
     dict(type='MultiImageRandomCrop',
@@ -14,6 +14,7 @@ object pyramid). The auxiliary pipeline of an MPSR config reads::
     dict(type='MultiImageRandomFlip', prob=0.5),
     dict(type='MultiImagePackDetInputs')
 
+``CropInstance`` (:mod:`.transforms`) cuts the square around the object;
 ``ResizeToMultiScale`` turns the result dict of one instance into a list of
 result dicts, one per scale; the ``MultiImage*`` transforms work on such a
 list, element by element, and ``MultiImagePackDetInputs`` packs every scale,
@@ -27,16 +28,12 @@ preprocessor's, as everywhere in mmdet 3.
 import copy
 from typing import Any, Dict, List, Sequence, Tuple
 
-import numpy as np
 from mmcv.transforms import BaseTransform
 from mmdet.datasets.transforms import (PackDetInputs, RandomCrop, RandomFlip,
                                        Resize)
-from mmdet.structures.bbox import BaseBoxes
 
 from mmfewshot.detection.registry import TRANSFORMS
-from mmfewshot.utils.errors import ConfigError, ConfigTypeError, DataError
-from .transforms import (_image_name, _instance_box, _record_homography,
-                         _store_box)
+from mmfewshot.utils.errors import ConfigError, ConfigTypeError
 
 Results = Dict[str, Any]
 
@@ -71,90 +68,6 @@ def _check_results_list(results_list: Any,
     if expected and len(results_list) != expected:
         raise ConfigError(f'{transform} has {expected} crop sizes for '
                           f'{len(results_list)} scales of ResizeToMultiScale')
-
-
-@TRANSFORMS.register_module()
-class CropSquareInstance(BaseTransform):
-    """Crop a square centred on the single instance box (MPSR).
-
-    The square has the side ``int(max(w, h) * (1 + context_ratio))`` of the
-    box ``(x1, y1, x2, y2)`` (width ``w``, height ``h``) and its top-left
-    corner at ``int((x1 + x2 - side) / 2), int((y1 + y2 - side) / 2)``
-    (Python's ``int``, as the original toolbox); the parts of the square
-    outside the image are zeros. The box keeps its size and moves into the
-    square's coordinates. With ``context_ratio=1/7`` the box's longer side
-    covers 7/8 of the square.
-
-    This differs from :class:`CropInstance`, which crops the box grown on
-    each side and clipped to the image (not square).
-
-    Required keys: ``img``, ``gt_bboxes`` (one box). Modified keys: ``img``,
-    ``img_shape``, ``gt_bboxes``. Added keys: ``homography_matrix``.
-
-    Args:
-        context_ratio: Context around the box, relative to its longer side.
-
-    Raises:
-        DataError: The box is too small to give a square of one pixel.
-    """
-
-    def __init__(self, context_ratio: float = 0.0) -> None:
-        if context_ratio < 0:
-            raise ConfigError(
-                f'context_ratio must be >= 0, got {context_ratio}')
-        self.context_ratio = context_ratio
-
-    def transform(self, results: Results) -> Results:
-        """Crop ``results`` in place.
-
-        Args:
-            results: The result dict of the pipeline.
-
-        Returns:
-            The same dict with the square image and the moved box.
-        """
-        # checks the single box; the geometry uses the box as loaded
-        _instance_box(results, type(self).__name__)
-        boxes = results['gt_bboxes']
-        if isinstance(boxes, BaseBoxes):
-            boxes = boxes.tensor.numpy()
-        x1, y1, x2, y2 = np.asarray(boxes, dtype=np.float64).reshape(4)
-        side = int(max(x2 - x1, y2 - y1) * (1 + self.context_ratio))
-        if side < 1:
-            raise DataError(
-                f'{type(self).__name__}: the box {[x1, y1, x2, y2]} of image '
-                f'{_image_name(results)} is too small to crop')
-        img = results['img']
-        height, width = img.shape[:2]
-        # top-left corner of the square in the image (may be negative)
-        left = int((x1 + x2 - side) / 2)
-        top = int((y1 + y2 - side) / 2)
-        right = min(width, int((x1 + x2 + side) / 2))
-        bottom = min(height, int((y1 + y2 + side) / 2))
-        square = np.zeros((side, side) + img.shape[2:], dtype=img.dtype)
-        src_left, src_top = max(0, left), max(0, top)
-        dst_left, dst_top = src_left - left, src_top - top
-        copy_width = min(right - src_left, side - dst_left)
-        copy_height = min(bottom - src_top, side - dst_top)
-        if copy_width > 0 and copy_height > 0:
-            square[dst_top:dst_top + copy_height,
-                   dst_left:dst_left + copy_width] = \
-                img[src_top:src_top + copy_height,
-                    src_left:src_left + copy_width]
-        results['img'] = square
-        results['img_shape'] = square.shape[:2]
-        _record_homography(
-            results,
-            np.array([[1, 0, -left], [0, 1, -top], [0, 0, 1]],
-                     dtype=np.float32))
-        _store_box(
-            results,
-            np.array([x1 - left, y1 - top, x2 - left, y2 - top],
-                     dtype=np.float32))
-        return results
-
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(context_ratio={self.context_ratio})'
 
 
 @TRANSFORMS.register_module()

@@ -12,12 +12,11 @@ from .class_splits import (ClassSplits, ClassSplitsMixin, parse_class_splits,
 
 
 def _split_mean_ap(class_results: List[dict], labels: Sequence[int]) -> float:
-    """Mean AP of ``labels`` over those classes that have ground truth (the
-    rule of ``eval_map``'s mAP); 0 when none has."""
-    aps = [
-        float(class_results[label]['ap']) for label in labels
-        if class_results[label]['num_gts'] > 0
-    ]
+    """Mean AP of the classes ``labels``, as the original toolbox computes
+    a split's AP: every class of the split counts, one without ground truth
+    with the AP ``eval_map`` gives it (0). The all-class ``mAP`` of
+    ``eval_map`` leaves such classes out instead."""
+    aps = [float(class_results[label]['ap']) for label in labels]
     return float(np.mean(aps)) if aps else 0.0
 
 
@@ -29,7 +28,9 @@ class FewShotVOCMetric(ClassSplitsMixin, VOCMetric):
     devkit) once per IoU threshold. Besides the usual ``mAP`` and
     ``AP{iou}`` of all classes it reports ``{split}_mAP`` and
     ``{split}_AP{iou}`` for every split: the mean of the per-class APs of
-    the split's classes that have ground truth. With the default prefix the
+    the split's classes, a class without ground truth counting as 0 (the
+    original toolbox's rule; ``mAP`` and ``AP{iou}`` of all classes leave
+    such classes out, as ``eval_map`` does). With the default prefix the
     logged keys read ``pascal_voc/mAP``, ``pascal_voc/AP50``,
     ``pascal_voc/NOVEL_CLASSES_SPLIT1_mAP``, ``pascal_voc/NOVEL_CLASSES_
     SPLIT1_AP50`` and so on. A per-class table (ground truths, detections,
@@ -96,7 +97,7 @@ class FewShotVOCMetric(ClassSplitsMixin, VOCMetric):
         group_aps: Dict[str, List[float]] = {name: [] for name in groups}
         per_threshold = []
         for iou_thr in self.iou_thrs:
-            _, class_results = eval_map(
+            mean_ap, class_results = eval_map(
                 preds,
                 gts,
                 iou_thr=iou_thr,
@@ -106,8 +107,11 @@ class FewShotVOCMetric(ClassSplitsMixin, VOCMetric):
                 use_legacy_coordinate=True,
                 eval_mode=self.eval_mode)
             per_threshold.append(class_results)
+            group_aps[''].append(float(mean_ap))
             for name, labels in groups.items():
-                group_aps[name].append(_split_mean_ap(class_results, labels))
+                if name:
+                    group_aps[name].append(
+                        _split_mean_ap(class_results, labels))
         eval_results: Dict[str, float] = OrderedDict()
         for group, aps in group_aps.items():
             eval_results[f'{group}mAP'] = float(np.mean(aps))

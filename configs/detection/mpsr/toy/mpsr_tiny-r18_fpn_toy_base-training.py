@@ -56,7 +56,7 @@ main_pipeline = [
 auxiliary_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='CropSquareInstance', context_ratio=1 / 7.),
+    dict(type='CropInstance', context_ratio=1 / 7.),
     dict(
         type='ResizeToMultiScale',
         scales=[(s * 8 / 7., s * 8 / 7.) for s in multi_scales]),

@@ -1,7 +1,8 @@
 # MPSR few-shot fine-tuning on PASCAL VOC: the K-shot set of the TFA
 # benchmark split files (K instances of every base and novel class,
-# difficult boxes ignored) in both branches, the auxiliary objects of rarer
-# classes repeated (reweight_dataset), validation and test on VOC 2007 test.
+# difficult boxes ignored) in both branches, the images of a VOC year and
+# the auxiliary objects repeated when fewer than 50 (reweight_dataset),
+# validation and test on VOC 2007 test.
 # The method config names the setting, the shots, the classes and the
 # evaluated splits. The training tool saves the loaded K-shot set as
 # `<work_dir>/saved_dataset.json`.
