@@ -106,8 +106,7 @@ def test_num_used_support_shots_limit_the_support_data_list(voc_root):
         num_support_ways=2,
         num_used_support_shots=1,
         seed=3)
-    labels = [
-        item['instances'][0]['bbox_label']
-        for item in dataset.get_support_data_list()
-    ]
-    assert labels == [0, 1, 2]
+    items = [(item['img_id'], item['instances'][0]['bbox_label'])
+             for item in dataset.get_support_data_list()]
+    # the first instance of every class, in the order of the list file
+    assert items == [('big', 0), ('big', 1), ('small', 2)]

@@ -23,6 +23,7 @@ from ``default_rng([seed, k])``; without a seed it takes one from numpy's
 global state when it is built.
 """
 import logging
+import math
 import os.path as osp
 from collections import defaultdict
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
@@ -121,28 +122,8 @@ class _InstancePool:
         """Labels with at least one instance, ascending."""
         return list(self.by_label)
 
-    def count(self, label: int) -> int:
-        return len(self.by_label.get(label, ()))
-
     def class_name(self, label: int) -> str:
         return self.dataset.metainfo['classes'][label]
-
-    def check_shots(self,
-                    num_shots: int,
-                    owner: str,
-                    count: Optional[Callable[[int], int]] = None) -> None:
-        """Raise if a pooled class has fewer than ``num_shots`` instances.
-        """
-        count = count or self.count
-        short = [
-            f'{self.class_name(label)!r} ({count(label)})'
-            for label in self.labels if count(label) < num_shots
-        ]
-        if short:
-            raise ConfigError(
-                f'{owner}: num_support_shots={num_shots} but classes '
-                f'{", ".join(short)} of {_dataset_name(self.dataset)} have '
-                'fewer support instances')
 
     def data_list(self) -> List[dict]:
         """The pooled instances as items, each reduced to its instance.
@@ -428,10 +409,20 @@ class NWayKShotDataset(Dataset):
     - ``'support'`` (after :meth:`convert_query_to_support`): item ``i`` is
       support batch ``i``, a list of ``num_support_ways * num_support_shots``
       instance outputs (the support dataset's ``'support'`` pipeline or its
-      only pipeline): ``num_support_shots`` distinct instances of each of
-      ``num_support_ways`` distinct classes, ways in ascending label order.
-      :meth:`shuffle_support` draws a new list of batches, which
-      :class:`NWayKShotDataloader` does before every pass after the first.
+      only pipeline): ``num_support_ways`` distinct classes in the order
+      drawn, ``num_support_shots`` instances of each, drawn without
+      replacement from the class's support instances (a class with fewer
+      instances has its list repeated ``num_support_shots // n + 1`` times
+      first, so some are repeated, as the original). :meth:`shuffle_support`
+      draws a new list of batches, which :class:`NWayKShotDataloader` does
+      before every pass after the first.
+
+    The support instances, chosen once when the dataset is built, follow
+    the original toolbox (MMFewShot 0.1.0): going through the support items
+    in order, an instance is taken while its class has fewer than
+    ``num_used_support_shots``; with ``one_support_shot_per_image`` an item
+    gives at most one instance, its first one whose class still takes
+    instances.
 
     Use :func:`build_nway_kshot_dataloader` to get the paired dataloader.
 
@@ -443,11 +434,10 @@ class NWayKShotDataset(Dataset):
         num_support_ways: Classes per support batch; at most the number of
             classes with support instances.
         num_support_shots: Instances per class in a support batch.
-        one_support_shot_per_image: The shots of one class in a batch come
-            from different images (images are drawn uniformly, then one of
-            the class's instances in each).
-        num_used_support_shots: Use at most this many instances of every
-            class, a subset drawn once with the seed at construction.
+        one_support_shot_per_image: Take at most one support instance from
+            every support item (image), as described above.
+        num_used_support_shots: Use at most the first this many instances of
+            every class; ``None`` uses all.
         repeat_times: Query images are repeated this many times per epoch.
         seed: Seed of the support draws; ``None`` takes one from numpy's
             global random state at construction. Give every process the
@@ -483,30 +473,38 @@ class NWayKShotDataset(Dataset):
         self._num_shuffles = 0
 
         self.support_pool = _InstancePool(self.support_dataset, 'support')
-        if num_used_support_shots is not None:
-            self._limit_support_instances(num_used_support_shots)
+        self._select_support_instances()
         _check_num_ways(owner, num_support_ways, self.support_pool)
-        # label -> image -> the class's instances in that image
-        self._refs_by_image: Dict[int, Dict[str, List[InstanceRef]]] = {}
         for label, refs in self.support_pool.by_label.items():
-            by_image: Dict[str, List[InstanceRef]] = defaultdict(list)
-            for ref in refs:
-                by_image[self.support_pool.img_paths[ref[0]]].append(ref)
-            self._refs_by_image[label] = dict(by_image)
-        if one_support_shot_per_image:
-            self.support_pool.check_shots(
-                num_support_shots, f'{owner} (one_support_shot_per_image, '
-                'counting images)',
-                lambda label: len(self._refs_by_image[label]))
-        else:
-            self.support_pool.check_shots(num_support_shots, owner)
+            if len(refs) < num_support_shots:
+                print_log(
+                    f'{owner}: class '
+                    f'{self.support_pool.class_name(label)!r} has '
+                    f'{len(refs)} support instances for '
+                    f'num_support_shots={num_support_shots}: some will be '
+                    'repeated in a batch',
+                    logger='current',
+                    level=logging.WARNING)
 
-    def _limit_support_instances(self, num_used: int) -> None:
-        rng = np.random.default_rng([self.seed, 2**31])
-        for label, refs in self.support_pool.by_label.items():
-            if len(refs) > num_used:
-                kept = np.sort(rng.choice(len(refs), num_used, replace=False))
-                self.support_pool.by_label[label] = [refs[i] for i in kept]
+    def _select_support_instances(self) -> None:
+        """Keep the support instances the original toolbox keeps (see the
+        class docstring)."""
+        limit = self.num_used_support_shots or math.inf
+        labelled = sorted(
+            (ref, label) for label, refs in self.support_pool.by_label.items()
+            for ref in refs)
+        selected: Dict[int, List[InstanceRef]] = defaultdict(list)
+        done_item = -1
+        for (idx, instance_idx), label in labelled:
+            if idx == done_item or len(selected[label]) >= limit:
+                continue
+            selected[label].append((idx, instance_idx))
+            if self.one_support_shot_per_image:
+                done_item = idx
+        self.support_pool.by_label = {
+            label: refs
+            for label, refs in sorted(selected.items()) if refs
+        }
 
     @property
     def metainfo(self) -> dict:
@@ -573,23 +571,15 @@ class NWayKShotDataset(Dataset):
 
     def _draw_batch(self, rng: np.random.Generator) -> List[InstanceRef]:
         labels = self.support_pool.labels
-        ways = np.sort(
-            rng.choice(len(labels), self.num_support_ways, replace=False))
+        ways = rng.choice(len(labels), self.num_support_ways, replace=False)
         batch = []
         for way in ways:
-            label = labels[way]
-            if self.one_support_shot_per_image:
-                images = list(self._refs_by_image[label].values())
-                chosen = rng.choice(
-                    len(images), self.num_support_shots, replace=False)
-                batch += [
-                    images[i][rng.integers(len(images[i]))] for i in chosen
-                ]
-            else:
-                refs = self.support_pool.by_label[label]
-                chosen = rng.choice(
-                    len(refs), self.num_support_shots, replace=False)
-                batch += [refs[i] for i in chosen]
+            refs = self.support_pool.by_label[labels[way]]
+            if len(refs) < self.num_support_shots:
+                refs = refs * (self.num_support_shots // len(refs) + 1)
+            chosen = rng.choice(
+                len(refs), self.num_support_shots, replace=False)
+            batch += [refs[i] for i in chosen]
         return batch
 
 
