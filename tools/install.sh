@@ -118,7 +118,9 @@ else
             say "building mmcv's CUDA ops for ${variant#*-} with $MMCV_COMPILER"
             if [ "${#MMCV_NVCC_PACKAGES[@]}" -gt 0 ]; then
                 "${PIP[@]}" install -q "${MMCV_NVCC_PACKAGES[@]}"
-                "$PY" "$PLAN_TOOL" cuda-home >/dev/null
+            fi
+            if [ "${#MMCV_LINK_CUDA_HOME[@]}" -gt 0 ]; then
+                "$PY" "$PLAN_TOOL" cuda-home "${MMCV_LINK_CUDA_HOME[@]}" >/dev/null
             fi
         fi
         say "building mmcv $MMCV_VERSION with ops ($variant, $MAX_JOBS jobs): this takes several minutes once per machine"

@@ -24,7 +24,10 @@ The decision, made from the installed torch and the environment:
   the index's compiler is used through a ``CUDA_HOME`` made of links
   (``<venv>/cuda-home``: ``bin``, ``nvvm``, the merged ``include`` folders of
   every ``nvidia`` package, ``lib64`` with the unversioned ``libcudart.so``
-  that the linker needs);
+  that the linker needs); so is a machine's toolkit that lacks headers which
+  torch's CUDA headers include (``cusparse.h``, ``cublas_v2.h`` ...: a
+  toolkit of nvcc alone), its own folders first, then those of torch's
+  ``nvidia`` packages;
 - **wheel cache key**: ``torch-<version>-<variant>-py<XY>``, e.g.
   ``torch-2.14.1-cuda13.0-sm90-py311``.
 
@@ -54,6 +57,9 @@ CUDA_HOME_DIR = 'cuda-home'
 # toolkit folders looked at after the environment's, ``{cuda}`` being
 # torch's CUDA major.minor version
 DEFAULT_TOOLKITS = ('/usr/local/cuda-{cuda}', '/usr/local/cuda')
+# headers that torch's CUDA headers (ATen/cuda/CUDAContextLight.h) include
+TORCH_CUDA_HEADERS = ('cuda_runtime.h', 'cublas_v2.h', 'cublasLt.h',
+                      'cusparse.h', 'cusolverDn.h')
 _ARCH = re.compile(r'^\d+\.\d+a?(\+PTX)?$')
 
 
@@ -89,10 +95,12 @@ class TorchFacts:
 
 @dataclass
 class Toolkit:
-    """A CUDA toolkit: ``home/bin/nvcc`` and ``home/include``."""
+    """A CUDA toolkit: ``home/bin/nvcc`` and ``home/include``, which may
+    lack some of :data:`TORCH_CUDA_HEADERS` (``missing``)."""
     home: str
     nvcc: str
     version: str
+    missing: List[str] = field(default_factory=list)
 
 
 @dataclass
@@ -109,6 +117,8 @@ class BuildPlan:
         toolkit: The machine's toolkit used, or None.
         nvcc_packages: Requirements to install from the package index for
             the compiler (empty unless the index provides it).
+        link_cuda_home: Whether ``CUDA_HOME`` is a folder of links that
+            ``cuda-home`` makes (``--toolkit`` the toolkit's home, if any).
         compiler_note: Which compiler and why, in words.
         env: The environment of the build command.
     """
@@ -119,6 +129,7 @@ class BuildPlan:
     arch_source: str = ''
     toolkit: Optional[Toolkit] = None
     nvcc_packages: List[str] = field(default_factory=list)
+    link_cuda_home: bool = False
     compiler_note: str = ''
     env: Dict[str, str] = field(default_factory=dict)
 
@@ -168,7 +179,13 @@ def toolkit_at(home: str) -> Optional[Toolkit]:
             and osp.isfile(osp.join(home, 'include', 'cuda_runtime.h'))):
         return None
     version = nvcc_version(nvcc)
-    return Toolkit(home, nvcc, version) if version else None
+    if not version:
+        return None
+    missing = [
+        header for header in TORCH_CUDA_HEADERS
+        if not osp.isfile(osp.join(home, 'include', header))
+    ]
+    return Toolkit(home, nvcc, version, missing)
 
 
 def toolkit_homes(environ: Dict[str, str], cuda: str,
@@ -356,7 +373,11 @@ def make_plan(facts: TorchFacts,
     archs, arch_source = cuda_arch_list(facts, environ)
     toolkit, packages, note = choose_compiler(facts, environ,
                                               default_toolkits, find_toolkit)
-    home = toolkit.home if toolkit else osp.join(facts.prefix, CUDA_HOME_DIR)
+    link = toolkit is None or bool(toolkit.missing)
+    home = osp.join(facts.prefix, CUDA_HOME_DIR) if link else toolkit.home
+    if toolkit is not None and toolkit.missing:
+        note += (f'; its include lacks {", ".join(toolkit.missing)}: with '
+                 f'those of torch\'s nvidia packages in {home}')
     variant = f'cuda{facts.cuda}-{arch_key(archs)}'
     env.update(
         FORCE_CUDA='1', TORCH_CUDA_ARCH_LIST=';'.join(archs), CUDA_HOME=home)
@@ -368,6 +389,7 @@ def make_plan(facts: TorchFacts,
         arch_source=arch_source,
         toolkit=toolkit,
         nvcc_packages=packages,
+        link_cuda_home=link,
         compiler_note=note,
         env=env)
 
@@ -384,10 +406,22 @@ def shell_lines(plan: BuildPlan) -> str:
         f'MMCV_CACHE_KEY={shlex.quote(plan.cache_key)}',
         f'MMCV_COMPILER={shlex.quote(plan.compiler_note)}',
         f'MMCV_NVCC_PACKAGES={array(plan.nvcc_packages)}',
+        f'MMCV_LINK_CUDA_HOME={array(link_args(plan))}',
         'MMCV_BUILD_ENV=' +
         array([f'{key}={value}' for key, value in plan.env.items()]),
     ]
     return '\n'.join(lines)
+
+
+def link_args(plan: BuildPlan) -> List[str]:
+    """Arguments of ``cuda-home`` for the plan, none when it links no
+    ``CUDA_HOME``."""
+    if not plan.link_cuda_home:
+        return []
+    args = ['--dest', plan.env['CUDA_HOME']]
+    if plan.toolkit is not None:
+        args += ['--toolkit', plan.toolkit.home]
+    return args
 
 
 def describe(plan: BuildPlan, cache_root: str, mmcv_source: str,
@@ -407,8 +441,10 @@ def describe(plan: BuildPlan, cache_root: str, mmcv_source: str,
         lines.append(
             f'$ {pip} install ' +
             ' '.join(shlex.quote(req) for req in plan.nvcc_packages))
+    if plan.link_cuda_home:
         lines.append(f'$ {shlex.quote(python)} tools/mmcv_build_plan.py '
-                     'cuda-home')
+                     'cuda-home ' +
+                     ' '.join(shlex.quote(arg) for arg in link_args(plan)))
     env = ' '.join(f'{key}={shlex.quote(value)}'
                    for key, value in plan.env.items())
     lines.append(f'$ (cd {shlex.quote(mmcv_source)} && {env} {pip} wheel '
@@ -435,22 +471,27 @@ def _merge_links(source: str, target: str) -> None:
             _merge_links(src, dst)
 
 
-def make_cuda_home(site_packages: str, dest: str) -> str:
-    """Link the package index's CUDA compiler into a toolkit folder.
+def make_cuda_home(site_packages: str,
+                   dest: str,
+                   toolkit: Optional[str] = None) -> str:
+    """Link a CUDA compiler and the headers torch needs into one folder.
 
-    ``dest`` gets ``bin`` and ``nvvm`` (of the package holding nvcc), an
-    ``include`` merging the headers of every ``nvidia`` package (torch's
-    cuBLAS, cuSPARSE ... headers included) and a ``lib64`` with the
-    libraries and the unversioned ``libcudart.so``.
+    ``dest`` gets ``bin`` and ``nvvm`` of ``toolkit``, else of the package
+    index's ``nvidia`` package holding nvcc; an ``include`` merging the
+    headers of that toolkit or package and of every ``nvidia`` package
+    (torch's cuBLAS, cuSPARSE ... headers), the first one's winning; and a
+    ``lib64`` merged the same way, with the unversioned ``libcudart.so``
+    that the linker needs.
 
     Raises:
-        PlanError: no nvcc among the installed ``nvidia`` packages.
+        PlanError: no toolkit given and no nvcc among the installed
+            ``nvidia`` packages.
     """
     root = osp.join(site_packages, 'nvidia')
     packages = sorted(
         osp.join(root, name) for name in os.listdir(root)
         if osp.isdir(osp.join(root, name))) if osp.isdir(root) else []
-    holders = [
+    holders = [toolkit] if toolkit else [
         package for package in packages
         if os.access(osp.join(package, 'bin', 'nvcc'), os.X_OK)
     ]
@@ -470,7 +511,8 @@ def make_cuda_home(site_packages: str, dest: str) -> str:
     if nvvm:
         os.symlink(nvvm[0], osp.join(dest, 'nvvm'))
     for package in [top] + [p for p in packages if p != top]:
-        for sub, target in (('include', 'include'), ('lib', 'lib64')):
+        for sub, target in (('include', 'include'), ('lib64', 'lib64'),
+                            ('lib', 'lib64')):
             if osp.isdir(osp.join(package, sub)):
                 _merge_links(osp.join(package, sub), osp.join(dest, target))
     lib64 = osp.join(dest, 'lib64')
@@ -507,13 +549,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         'cuda-home',
         help='link the package index\'s compiler into <venv>/cuda-home')
     home_parser.add_argument('--dest', help='default: <venv>/cuda-home')
+    home_parser.add_argument(
+        '--toolkit',
+        help='a toolkit of this machine whose include lacks headers torch '
+        'needs (default: the package index\'s nvcc)')
     args = parser.parse_args(argv)
     try:
         if args.command == 'cuda-home':
             print(
                 make_cuda_home(
                     sysconfig.get_paths()['purelib'], args.dest
-                    or osp.join(sys.prefix, CUDA_HOME_DIR)))
+                    or osp.join(sys.prefix, CUDA_HOME_DIR), args.toolkit))
             return 0
         plan = make_plan(probe_torch(), dict(os.environ), args.max_jobs)
     except PlanError as error:

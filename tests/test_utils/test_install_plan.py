@@ -15,6 +15,7 @@ _spec = importlib.util.spec_from_file_location(
 plan_tool = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(plan_tool)
 
+TORCH_HEADERS = plan_tool.TORCH_CUDA_HEADERS
 H100 = plan_tool.Gpu('NVIDIA H100 80GB HBM3', (9, 0))
 A6000 = plan_tool.Gpu('NVIDIA RTX A6000', (8, 6))
 TORCH_ARCHS = ['sm_75', 'sm_80', 'sm_86', 'sm_90', 'sm_100', 'sm_120']
@@ -35,17 +36,32 @@ def facts(cuda='13.0', gpus=(H100, ), archs=TORCH_ARCHS):
         prefix='/venv')
 
 
-def toolkits(**versions):
-    """A find_toolkit that knows the toolkits ``{home: version}``."""
+def toolkits(missing=(), **versions):
+    """A find_toolkit that knows the toolkits ``{home: version}``, whose
+    include folders lack the headers ``missing``."""
     homes = {f'/{home}': version for home, version in versions.items()}
 
     def find(home):
         version = homes.get(home)
         if version is None:
             return None
-        return plan_tool.Toolkit(home, f'{home}/bin/nvcc', version)
+        return plan_tool.Toolkit(home, f'{home}/bin/nvcc', version,
+                                 list(missing))
 
     return find
+
+
+def make_toolkit(folder, version='13.0', headers=TORCH_HEADERS):
+    """A toolkit folder whose nvcc answers --version."""
+    (folder / 'bin').mkdir(parents=True)
+    (folder / 'include').mkdir()
+    for header in headers:
+        (folder / 'include' / header).write_text('')
+    nvcc = folder / 'bin' / 'nvcc'
+    nvcc.write_text('#!/bin/sh\necho "Cuda compilation tools, release '
+                    f'{version}, V{version}.88"\n')
+    nvcc.chmod(0o755)
+    return nvcc
 
 
 def plan(torch_facts, environ=None, find=None, defaults=('/opt_cuda', )):
@@ -77,6 +93,7 @@ def test_no_nvcc_takes_the_compiler_from_the_index():
     assert result.variant == 'cuda13.0-sm90'
     assert result.nvcc_packages == INDEX_13_0
     assert result.env['CUDA_HOME'] == '/venv/cuda-home'
+    assert plan_tool.link_args(result) == ['--dest', '/venv/cuda-home']
     assert 'no CUDA 13 nvcc on this machine' in result.compiler_note
 
 
@@ -102,13 +119,7 @@ def test_nvcc_on_path_is_found_through_a_wrapper(tmp_path):
     """An nvcc on PATH that is a script in a folder without headers (as
     /usr/local/bin/nvcc may be) is skipped; a real toolkit is used."""
     toolkit = tmp_path / 'cuda-13.0'
-    (toolkit / 'bin').mkdir(parents=True)
-    (toolkit / 'include').mkdir()
-    (toolkit / 'include' / 'cuda_runtime.h').write_text('')
-    nvcc = toolkit / 'bin' / 'nvcc'
-    nvcc.write_text('#!/bin/sh\necho "Cuda compilation tools, release 13.0, '
-                    'V13.0.88"\n')
-    nvcc.chmod(0o755)
+    nvcc = make_toolkit(toolkit)
     wrapper_dir = tmp_path / 'local' / 'bin'
     wrapper_dir.mkdir(parents=True)
     wrapper = wrapper_dir / 'nvcc'
@@ -122,6 +133,30 @@ def test_nvcc_on_path_is_found_through_a_wrapper(tmp_path):
     # the wrapper's folder has no include/cuda_runtime.h
     assert result.env['CUDA_HOME'] == str(toolkit)
     assert result.compiler_note.startswith(f'nvcc 13.0 at {nvcc}')
+    assert not result.link_cuda_home
+
+
+def test_toolkit_without_torchs_headers_gets_them_linked(tmp_path):
+    """A toolkit of nvcc alone lacks the cuBLAS/cuSPARSE/cuSOLVER headers
+    that torch's CUDA headers include: CUDA_HOME links its folders and
+    those of torch's nvidia packages."""
+    make_toolkit(tmp_path / 'cuda', headers=['cuda_runtime.h'])
+    found = plan_tool.toolkit_at(str(tmp_path / 'cuda'))
+    assert found.version == '13.0'
+    assert found.missing == [
+        'cublas_v2.h', 'cublasLt.h', 'cusparse.h', 'cusolverDn.h'
+    ]
+    result = plan(
+        facts(), find=toolkits(missing=['cusparse.h'], opt_cuda='13.0'))
+    assert result.link_cuda_home
+    assert result.nvcc_packages == []
+    assert result.env['CUDA_HOME'] == '/venv/cuda-home'
+    assert 'its include lacks cusparse.h' in result.compiler_note
+    assert plan_tool.link_args(result) == [
+        '--dest', '/venv/cuda-home', '--toolkit', '/opt_cuda'
+    ]
+    assert "MMCV_LINK_CUDA_HOME=(--dest /venv/cuda-home --toolkit " \
+        "/opt_cuda)" in plan_tool.shell_lines(result).splitlines()
 
 
 def test_arch_list_from_the_environment_and_several_gpus():
@@ -223,6 +258,19 @@ def test_cuda_home_links_the_index_compiler(tmp_path):
     assert (home / 'lib64' / 'libcudart.so').exists()
     with pytest.raises(plan_tool.PlanError, match='no nvcc among'):
         plan_tool.make_cuda_home(str(tmp_path / 'empty'), str(home))
+    # a machine's toolkit first, the packages' headers after it
+    toolkit = tmp_path / 'cuda'
+    make_toolkit(toolkit, headers=['cuda_runtime.h'])
+    (toolkit / 'lib64').mkdir()
+    (toolkit / 'lib64' / 'libcudart.so').write_text('toolkit')
+    home = Path(
+        plan_tool.make_cuda_home(
+            str(site), str(tmp_path / 'home'), toolkit=str(toolkit)))
+    assert (home / 'bin').resolve() == toolkit / 'bin'
+    assert (home / 'include' / 'cuda_runtime.h').resolve() == \
+        toolkit / 'include' / 'cuda_runtime.h'
+    assert (home / 'include' / 'cudnn.h').exists()
+    assert (home / 'lib64' / 'libcudart.so').read_text() == 'toolkit'
 
 
 FAKE_TORCH = '''
@@ -253,14 +301,7 @@ def fake_venv(tmp_path):
     python.write_text(f'#!/bin/sh\nPYTHONPATH={tmp_path / "fake"} '
                       f'exec {sys.executable} "$@"\n')
     python.chmod(0o755)
-    toolkit = tmp_path / 'cuda'
-    (toolkit / 'bin').mkdir(parents=True)
-    (toolkit / 'include').mkdir()
-    (toolkit / 'include' / 'cuda_runtime.h').write_text('')
-    nvcc = toolkit / 'bin' / 'nvcc'
-    nvcc.write_text('#!/bin/sh\necho "Cuda compilation tools, release 13.0, '
-                    'V13.0.88"\n')
-    nvcc.chmod(0o755)
+    make_toolkit(tmp_path / 'cuda')
     return tmp_path
 
 
@@ -316,8 +357,9 @@ def test_install_print_plan_with_the_index_compiler(fake_venv):
                         'TORCH_CUDA_ARCH_LIST)')
     assert lines[4] == f'$ {sys.executable} -m pip install ' + ' '.join(
         f"'{requirement}'" for requirement in INDEX_13_0)
-    assert lines[5].endswith('tools/mmcv_build_plan.py cuda-home')
     home = Path(sys.prefix) / 'cuda-home'
+    assert lines[5] == (f'$ {sys.executable} tools/mmcv_build_plan.py '
+                        f'cuda-home --dest {home}')
     assert f"FORCE_CUDA=1 TORCH_CUDA_ARCH_LIST='8.0;9.0' CUDA_HOME={home} " \
         in lines[6]
     assert len(lines) == 7
