@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# The GPU check on a machine with a GPU, Python 3.12, its own torch, CUDA
+# and nvcc and no package index (the workplace's device machine): install
+# the bundled wheels, build mmcv 2.1.0 with its CUDA ops, install the
+# project, run tools/analysis/gpu_check.py --tools. One command, under
+# 10 minutes (GPU_RUN_BUDGET seconds, default 560, for all of it).
+#
+# Before, in the checkout the device tool sends (the session's own), with
+# the package index at hand:
+#     bash tools/analysis/gpu_prepare_bundle.sh      # writes .gpu_bundle/
+# Then the device tool's call:
+#     run(command="bash tools/analysis/gpu_device_run.sh",
+#         carry=[".gpu_bundle"], timeout_s=600)
+# What comes back ($OUT): device_run.log (everything), mmcv_build.log,
+# gpu_check.txt (the tables), gpu_check.json.
+#
+# Knobs: PYTHON (default python3: the one with the machine's torch),
+# TORCH_CUDA_ARCH_LIST (default 9.0: an H100 or H200 only, to build in
+# minutes), MAX_JOBS (default 16), GPU_BUNDLE (default <repo>/.gpu_bundle),
+# OUT (default <repo>/work_dirs/gpu_device_run), GPU_RUN_BUDGET.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+BUNDLE="${GPU_BUNDLE:-$ROOT/.gpu_bundle}"
+OUT="${OUT:-$ROOT/work_dirs/gpu_device_run}"
+BUDGET="${GPU_RUN_BUDGET:-560}"
+PY="${PYTHON:-python3}"
+ARCH="${TORCH_CUDA_ARCH_LIST:-9.0}"
+JOBS="${MAX_JOBS:-16}"
+MMCV_VERSION=2.1.0
+BUILD_DIR=/tmp/mmcv-build
+export PYTHONUNBUFFERED=1
+mkdir -p "$OUT"
+exec > >(tee "$OUT/device_run.log") 2>&1
+START=$SECONDS
+
+say() { printf '[%3d s] %s\n' $((SECONDS - START)) "$*"; }
+left() { echo $((BUDGET - (SECONDS - START))); }
+fail() { say "FAILED: $*"; exit 1; }
+pip_offline() { "$PY" -m pip install -q --no-index --no-deps --no-compile --disable-pip-version-check "$@"; }
+
+say "machine"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+"$PY" -c 'import sys, torch; print("python", sys.version.split()[0], "torch", torch.__version__, "CUDA", torch.version.cuda, "GPU", torch.cuda.is_available())' \
+    || fail "$PY does not import torch"
+(nvcc --version | tail -n 2; g++ --version | head -n 1; echo "$(nproc) cores, ninja $(ninja --version)") 2>&1
+[ -d "$BUNDLE/wheels" ] || fail "no $BUNDLE: run tools/analysis/gpu_prepare_bundle.sh first and carry .gpu_bundle"
+
+say "installing the bundled wheels"
+pip_offline "$BUNDLE"/wheels/*.whl || fail "installing $BUNDLE/wheels"
+# mmcv's setup.py imports pkg_resources, which setuptools 81 dropped
+"$PY" -c 'import pkg_resources' 2>/dev/null \
+    || pip_offline "$BUNDLE"/build/setuptools-*.whl || fail "installing setuptools < 81"
+
+say "building mmcv $MMCV_VERSION with its CUDA ops for $ARCH, $JOBS jobs"
+rm -rf "$BUILD_DIR" && mkdir -p "$BUILD_DIR/wheel"
+tar -xzf "$BUNDLE/mmcv-$MMCV_VERSION.tar.gz" -C "$BUILD_DIR" || fail "unpacking mmcv"
+src="$BUILD_DIR/mmcv-$MMCV_VERSION"
+# as tools/install.sh: torch 2.14's headers need C++20, mmcv asks for C++17
+sed -i 's/-std=c++17/-std=c++20/g' "$src/setup.py"
+export TORCH_CUDA_ARCH_LIST="$ARCH"
+"$PY" tools/mmcv_build_plan.py plan --max-jobs "$JOBS" --mmcv-source "$src" || fail "the build plan"
+eval "$("$PY" tools/mmcv_build_plan.py plan --shell --max-jobs "$JOBS")"
+[ "$MMCV_VARIANT" != "cpu" ] || fail "the plan builds CPU ops: $MMCV_REASON"
+[ "${#MMCV_NVCC_PACKAGES[@]}" -eq 0 ] || fail "no CUDA toolkit of torch's version here, and no package index: $MMCV_COMPILER"
+if [ "${#MMCV_LINK_CUDA_HOME[@]}" -gt 0 ]; then
+    "$PY" tools/mmcv_build_plan.py cuda-home "${MMCV_LINK_CUDA_HOME[@]}" || fail "linking CUDA_HOME"
+fi
+build_start=$SECONDS
+(cd "$src" && timeout $(($(left) - 150)) env "${MMCV_BUILD_ENV[@]}" \
+    "$PY" -m pip wheel --no-build-isolation --no-deps -w "$BUILD_DIR/wheel" .) \
+    > "$OUT/mmcv_build.log" 2>&1
+status=$?
+grep -E '^\[[0-9]+/[0-9]+\]' "$OUT/mmcv_build.log" | tail -n 1
+if [ "$status" -ne 0 ]; then
+    grep -E 'error|Error' "$OUT/mmcv_build.log" | head -n 20
+    tail -n 20 "$OUT/mmcv_build.log"
+    fail "mmcv build, status $status (124: out of time) after $((SECONDS - build_start)) s; see mmcv_build.log"
+fi
+say "mmcv built in $((SECONDS - build_start)) s"
+pip_offline --force-reinstall "$BUILD_DIR"/wheel/mmcv-*.whl || fail "installing the mmcv wheel"
+"$PY" - <<'EOF' || fail "mmcv's CUDA ops do not run"
+import torch
+from mmcv.ops import get_compiling_cuda_version, nms
+boxes = torch.tensor([[0., 0., 10., 10.], [1., 1., 10., 10.], [20., 20., 30., 30.]], device='cuda')
+scores = torch.tensor([0.9, 0.8, 0.7], device='cuda')
+kept, order = nms(boxes, scores, 0.5)
+assert order.tolist() == [0, 2], order
+print('mmcv ops compiled with CUDA', get_compiling_cuda_version(), '- nms on', kept.device, 'ok')
+EOF
+
+say "installing the project"
+pip_offline --no-build-isolation -e . || fail "installing the project"
+"$PY" -c 'import mmfewshot.classification, mmfewshot.detection' || fail "importing mmfewshot"
+
+limit=$(($(left) - 90))
+say "GPU check, $limit s for the methods, then the tools"
+"$PY" tools/analysis/gpu_check.py --tools --time-limit "$limit" \
+    --out "$OUT/gpu_check.json" 2>&1 | tee "$OUT/gpu_check.txt"
+status=${PIPESTATUS[0]}
+# what comes back is at most 16 MiB a file
+if [ "$(stat -c %s "$OUT/mmcv_build.log")" -gt $((15 * 1024 * 1024)) ]; then
+    tail -c $((15 * 1024 * 1024)) "$OUT/mmcv_build.log" > "$OUT/mmcv_build.tail" \
+        && mv "$OUT/mmcv_build.tail" "$OUT/mmcv_build.log"
+fi
+say "done, GPU check status $status"
+exit "$status"
