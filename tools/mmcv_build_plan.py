@@ -36,6 +36,12 @@ Usage (with the venv's python, after torch is installed)::
     python tools/mmcv_build_plan.py plan            # what install.sh will do
     python tools/mmcv_build_plan.py plan --shell    # the same as shell lines
     python tools/mmcv_build_plan.py cuda-home       # link the index compiler
+    python tools/mmcv_build_plan.py patch-source SRC  # prepare mmcv's source
+
+``patch-source`` makes mmcv 2.1.0's ``setup.py`` ask for C++20 (torch
+2.14's headers need it; mmcv asks for C++17) and compile its slowest CUDA
+sources first, so that a parallel build does not end with one of them
+compiling alone.
 
 Errors (``FORCE_CUDA=1`` with a CPU build of torch, no architecture to build
 for, no compiler to be had) are one line on stderr and exit code 2.
@@ -61,6 +67,12 @@ DEFAULT_TOOLKITS = ('/usr/local/cuda-{cuda}', '/usr/local/cuda')
 TORCH_CUDA_HEADERS = ('cuda_runtime.h', 'cublas_v2.h', 'cublasLt.h',
                       'cusparse.h', 'cusolverDn.h')
 _ARCH = re.compile(r'^\d+\.\d+a?(\+PTX)?$')
+# mmcv 2.1.0's CUDA sources that take longest to compile (StyleGAN's ops)
+SLOW_SOURCES = ('filtered_lrelu.cu', 'upfirdn2d_kernel.cu', 'bias_act_cuda.cu')
+# the lines of mmcv 2.1.0's setup.py that name the ops' sources
+_MMCV_SOURCES = ('        ext_ops = extension(\n'
+                 '            name=ext_name,\n'
+                 '            sources=op_files,\n')
 
 
 class PlanError(Exception):
@@ -524,6 +536,24 @@ def make_cuda_home(site_packages: str,
     return dest
 
 
+def patch_mmcv_source(source: str) -> None:
+    """Prepare mmcv 2.1.0's source folder (see the module docstring).
+
+    Raises:
+        PlanError: ``source`` holds no ``setup.py`` of mmcv 2.1.0.
+    """
+    path = osp.join(source, 'setup.py')
+    text = open(path).read() if osp.isfile(path) else ''
+    if _MMCV_SOURCES not in text:
+        raise PlanError(f'{path} is not the setup.py of mmcv 2.1.0')
+    order = ('sources=sorted(op_files, key=lambda path: (not path.endswith('
+             f'{SLOW_SOURCES!r}), not path.endswith(".cu"))),')
+    text = text.replace('-std=c++17', '-std=c++20').replace(
+        _MMCV_SOURCES, _MMCV_SOURCES.replace('sources=op_files,', order))
+    with open(path, 'w') as file:
+        file.write(text)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(
         description='Decide how install.sh builds mmcv\'s ops')
@@ -548,6 +578,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     home_parser = sub.add_parser(
         'cuda-home',
         help='link the package index\'s compiler into <venv>/cuda-home')
+    patch_parser = sub.add_parser(
+        'patch-source', help='prepare mmcv\'s source folder for the build')
+    patch_parser.add_argument('source', help='the unpacked mmcv 2.1.0')
     home_parser.add_argument('--dest', help='default: <venv>/cuda-home')
     home_parser.add_argument(
         '--toolkit',
@@ -555,6 +588,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         'needs (default: the package index\'s nvcc)')
     args = parser.parse_args(argv)
     try:
+        if args.command == 'patch-source':
+            patch_mmcv_source(args.source)
+            return 0
         if args.command == 'cuda-home':
             print(
                 make_cuda_home(

@@ -375,3 +375,28 @@ def test_install_print_plan_errors_in_one_line(fake_venv):
     missing = run_print_plan(fake_venv, VENV=str(fake_venv / 'none'))
     assert missing.returncode == 1
     assert 'does not exist yet' in missing.stderr
+
+
+def test_patch_source_asks_for_cxx20_and_builds_the_slowest_first(tmp_path):
+    setup = tmp_path / 'setup.py'
+    setup.write_text(
+        "import glob\n"
+        "extra = ['-std=c++17']\n"
+        "op_files = ['a.cpp', 'x/nms_cuda.cu', 'x/filtered_lrelu.cu', 'b.cpp',"
+        " 'x/upfirdn2d_kernel.cu']\n"
+        "if True:\n" + plan_tool._MMCV_SOURCES + "        )\n")
+    plan_tool.patch_mmcv_source(str(tmp_path))
+    text = setup.read_text()
+    assert "extra = ['-std=c++20']" in text
+
+    captured = {}
+    namespace = dict(extension=lambda **kwargs: captured.update(kwargs),
+                     ext_name='mmcv._ext')
+    exec(compile(text, str(setup), 'exec'), namespace)
+    assert captured['sources'] == [
+        'x/filtered_lrelu.cu', 'x/upfirdn2d_kernel.cu', 'x/nms_cuda.cu',
+        'a.cpp', 'b.cpp'
+    ]
+    setup.write_text('print("another setup.py")\n')
+    with pytest.raises(plan_tool.PlanError, match='not the setup.py of mmcv'):
+        plan_tool.patch_mmcv_source(str(tmp_path))

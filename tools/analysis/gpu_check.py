@@ -70,7 +70,6 @@ from mmengine.runner import Runner, set_random_seed
 from terminaltables import AsciiTable
 
 import mmfewshot.classification  # noqa: F401
-import mmfewshot.detection  # noqa: F401
 from mmfewshot.classification.registry import MODELS as CLS_MODELS
 from mmfewshot.detection.apis import (build_train_dataloader,
                                       restore_support_set)

@@ -57,8 +57,8 @@ say "building mmcv $MMCV_VERSION with its CUDA ops for $ARCH, $JOBS jobs"
 rm -rf "$BUILD_DIR" && mkdir -p "$BUILD_DIR/wheel"
 tar -xzf "$BUNDLE/mmcv-$MMCV_VERSION.tar.gz" -C "$BUILD_DIR" || fail "unpacking mmcv"
 src="$BUILD_DIR/mmcv-$MMCV_VERSION"
-# as tools/install.sh: torch 2.14's headers need C++20, mmcv asks for C++17
-sed -i 's/-std=c++17/-std=c++20/g' "$src/setup.py"
+# as tools/install.sh: C++20, the slowest CUDA sources first
+"$PY" tools/mmcv_build_plan.py patch-source "$src" || fail "patching mmcv's setup.py"
 export TORCH_CUDA_ARCH_LIST="$ARCH"
 "$PY" tools/mmcv_build_plan.py plan --max-jobs "$JOBS" --mmcv-source "$src" || fail "the build plan"
 eval "$("$PY" tools/mmcv_build_plan.py plan --shell --max-jobs "$JOBS")"
