@@ -129,8 +129,7 @@ else
         "${PIP[@]}" download -q --no-deps --no-binary :all: -d "$build_dir" "mmcv==$MMCV_VERSION"
         tar -xzf "$build_dir"/mmcv-"$MMCV_VERSION".tar.gz -C "$build_dir"
         src="$build_dir/mmcv-$MMCV_VERSION"
-        # torch 2.14's headers need C++20, mmcv 2.1.0 asks for C++17; the
-        # slowest CUDA sources first
+        # torch 2.14's headers need C++20; mmcv 2.1.0 asks for C++17
         "$PY" "$PLAN_TOOL" patch-source "$src"
         (cd "$src" && env "${MMCV_BUILD_ENV[@]}" \
             "${PIP[@]}" wheel --no-build-isolation --no-deps -w "$WHEEL_DIR" .)

@@ -39,9 +39,7 @@ Usage (with the venv's python, after torch is installed)::
     python tools/mmcv_build_plan.py patch-source SRC  # prepare mmcv's source
 
 ``patch-source`` makes mmcv 2.1.0's ``setup.py`` ask for C++20 (torch
-2.14's headers need it; mmcv asks for C++17) and compile its slowest CUDA
-sources first, so that a parallel build does not end with one of them
-compiling alone.
+2.14's headers need it; mmcv asks for C++17).
 
 Errors (``FORCE_CUDA=1`` with a CPU build of torch, no architecture to build
 for, no compiler to be had) are one line on stderr and exit code 2.
@@ -67,12 +65,8 @@ DEFAULT_TOOLKITS = ('/usr/local/cuda-{cuda}', '/usr/local/cuda')
 TORCH_CUDA_HEADERS = ('cuda_runtime.h', 'cublas_v2.h', 'cublasLt.h',
                       'cusparse.h', 'cusolverDn.h')
 _ARCH = re.compile(r'^\d+\.\d+a?(\+PTX)?$')
-# mmcv 2.1.0's CUDA sources that take longest to compile (StyleGAN's ops)
-SLOW_SOURCES = ('filtered_lrelu.cu', 'upfirdn2d_kernel.cu', 'bias_act_cuda.cu')
-# the lines of mmcv 2.1.0's setup.py that name the ops' sources
-_MMCV_SOURCES = ('        ext_ops = extension(\n'
-                 '            name=ext_name,\n'
-                 '            sources=op_files,\n')
+# the line of mmcv 2.1.0's setup.py that names the ops' sources
+_MMCV_SOURCES = '        ext_ops = extension(\n            name=ext_name,\n'
 
 
 class PlanError(Exception):
@@ -483,33 +477,36 @@ def _merge_links(source: str, target: str) -> None:
             _merge_links(src, dst)
 
 
-def make_cuda_home(site_packages: str,
+def make_cuda_home(site_packages: Sequence[str],
                    dest: str,
                    toolkit: Optional[str] = None) -> str:
     """Link a CUDA compiler and the headers torch needs into one folder.
 
     ``dest`` gets ``bin`` and ``nvvm`` of ``toolkit``, else of the package
     index's ``nvidia`` package holding nvcc; an ``include`` merging the
-    headers of that toolkit or package and of every ``nvidia`` package
-    (torch's cuBLAS, cuSPARSE ... headers), the first one's winning; and a
-    ``lib64`` merged the same way, with the unversioned ``libcudart.so``
-    that the linker needs.
+    headers of that toolkit or package and of every ``nvidia`` package of
+    the ``site_packages`` folders (torch's cuBLAS, cuSPARSE ... headers), the
+    first one's winning; and a ``lib64`` merged the same way, with the
+    unversioned ``libcudart.so`` that the linker needs.
 
     Raises:
         PlanError: no toolkit given and no nvcc among the installed
             ``nvidia`` packages.
     """
-    root = osp.join(site_packages, 'nvidia')
-    packages = sorted(
-        osp.join(root, name) for name in os.listdir(root)
-        if osp.isdir(osp.join(root, name))) if osp.isdir(root) else []
+    roots = [osp.join(site, 'nvidia') for site in site_packages]
+    packages = [
+        osp.join(root, name) for root in roots if osp.isdir(root)
+        for name in sorted(os.listdir(root))
+        if osp.isdir(osp.join(root, name))
+    ]
     holders = [toolkit] if toolkit else [
         package for package in packages
         if os.access(osp.join(package, 'bin', 'nvcc'), os.X_OK)
     ]
     if not holders:
-        raise PlanError(f'no nvcc among the nvidia packages of {root}: '
-                        'install the nvcc packages of the plan first')
+        raise PlanError(f'no nvcc among the nvidia packages of '
+                        f'{" and ".join(roots)}: install the nvcc packages '
+                        'of the plan first')
     top = holders[0]
     if osp.lexists(dest):
         shutil.rmtree(dest)
@@ -536,6 +533,18 @@ def make_cuda_home(site_packages: str,
     return dest
 
 
+def package_folders() -> List[str]:
+    """Where the ``nvidia`` packages are: the folder holding torch (its
+    CUDA libraries' headers) and this interpreter's ``purelib`` (where pip
+    installs the compiler)."""
+    import torch
+    folders = [osp.dirname(osp.dirname(torch.__file__))]
+    purelib = sysconfig.get_paths()['purelib']
+    if osp.realpath(purelib) != osp.realpath(folders[0]):
+        folders.append(purelib)
+    return folders
+
+
 def patch_mmcv_source(source: str) -> None:
     """Prepare mmcv 2.1.0's source folder (see the module docstring).
 
@@ -544,14 +553,10 @@ def patch_mmcv_source(source: str) -> None:
     """
     path = osp.join(source, 'setup.py')
     text = open(path).read() if osp.isfile(path) else ''
-    if _MMCV_SOURCES not in text:
+    if _MMCV_SOURCES not in text or '-std=c++17' not in text:
         raise PlanError(f'{path} is not the setup.py of mmcv 2.1.0')
-    order = ('sources=sorted(op_files, key=lambda path: (not path.endswith('
-             f'{SLOW_SOURCES!r}), not path.endswith(".cu"))),')
-    text = text.replace('-std=c++17', '-std=c++20').replace(
-        _MMCV_SOURCES, _MMCV_SOURCES.replace('sources=op_files,', order))
     with open(path, 'w') as file:
-        file.write(text)
+        file.write(text.replace('-std=c++17', '-std=c++20'))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -594,7 +599,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.command == 'cuda-home':
             print(
                 make_cuda_home(
-                    sysconfig.get_paths()['purelib'], args.dest
+                    package_folders(), args.dest
                     or osp.join(sys.prefix, CUDA_HOME_DIR), args.toolkit))
             return 0
         plan = make_plan(probe_torch(), dict(os.environ), args.max_jobs)

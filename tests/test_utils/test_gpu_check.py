@@ -62,6 +62,18 @@ def test_retarget_moves_the_data_and_drops_the_workers():
         model_init=dict(num_workers=0, files=['/check/toy']))
 
 
+def test_without_pretrained_drops_checkpoint_inits_only():
+    model = dict(
+        backbone=dict(
+            init_cfg=dict(type='Pretrained', checkpoint='a.pth'), depth=18),
+        head=dict(init_cfg=[dict(type='Normal', std=0.01)]),
+        stages=[dict(init_cfg=dict(type='PretrainedMatch', checkpoint='*'))])
+    assert gpu_check._without_pretrained(model) == dict(
+        backbone=dict(depth=18),
+        head=dict(init_cfg=[dict(type='Normal', std=0.01)]),
+        stages=[dict()])
+
+
 def test_cpu_against_cpu_gives_equal_losses(tmp_path):
     """A classifier's steps, checkpoint round trip and meta test, twice on
     the CPU: the check's comparison finds no difference at all."""

@@ -244,10 +244,29 @@ def _retarget(value: Any, old: str, new: str) -> Any:
     return value
 
 
+def _without_pretrained(value: Any) -> Any:
+    """``value`` without the ``init_cfg`` entries that load weights from a
+    checkpoint (the check starts from initial weights)."""
+    if isinstance(value, dict):
+        init = value.get('init_cfg')
+        inits = init if isinstance(init, list) else [init]
+        if any(
+                isinstance(item, dict) and 'Pretrained' in str(
+                    item.get('type', '')) for item in inits):
+            value.pop('init_cfg')
+        for key in value:
+            _without_pretrained(value[key])
+    elif isinstance(value, list):
+        for item in value:
+            _without_pretrained(item)
+    return value
+
+
 def toy_config(method: Method, data: Tuple[str, str], work_dir: str,
                args: argparse.Namespace) -> Config:
     """The toy config of a method, reading the check's data."""
     cfg = Config.fromfile(str(ROOT / method.config))
+    cfg.model = _without_pretrained(cfg.model)
     if method.side == 'cls':
         benchmark = _script('tools/analysis/benchmark_toy_methods.py')
         options = argparse.Namespace(
@@ -263,10 +282,8 @@ def toy_config(method: Method, data: Tuple[str, str], work_dir: str,
 def build_model(cfg: Config, side: str) -> torch.nn.Module:
     """The model of ``cfg`` with its initial weights, in training mode."""
     registry = CLS_MODELS if side == 'cls' else DET_MODELS
-    model_cfg = copy.deepcopy(cfg.model)
-    model_cfg.get('backbone', {}).pop('init_cfg', None)
     with DefaultScope.overwrite_default_scope(SCOPES[side]):
-        model = registry.build(model_cfg)
+        model = registry.build(copy.deepcopy(cfg.model))
     model.init_weights()
     return model.train()
 
@@ -370,7 +387,6 @@ def run_test(cfg: Config, side: str, checkpoint: str, meta: dict,
     cfg.work_dir = osp.join(cfg.work_dir, 'test')
     cfg.resume = False
     cfg.load_from = None
-    cfg.model.get('backbone', {}).pop('init_cfg', None)
     runner = build_runner(cfg)
     load_checkpoint_strict(runner.model, checkpoint)
     restore_support_set(runner, meta)
