@@ -27,6 +27,15 @@ def test_refuses_in_one_line_without_a_gpu(capsys):
     ]
 
 
+def test_refuses_a_device_it_cannot_use(capsys):
+    assert gpu_check.main(['--device', 'cuda:99']) == 2
+    assert gpu_check.main(['--device', 'cpu', '--reference-device',
+                           'tpu']) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "gpu_check: error: --reference-device 'tpu' is not a device (cpu, "
+        "cuda, cuda:1, ...)")
+
+
 def test_methods_name_their_configs():
     names = [method.name for method in gpu_check.METHODS]
     assert len(set(names)) == len(names)

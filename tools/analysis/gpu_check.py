@@ -76,7 +76,7 @@ from mmfewshot.detection.apis import (build_train_dataloader,
 from mmfewshot.detection.engine import dataset_support_set
 from mmfewshot.detection.engine.model_init_loops import SUPPORT_SET_KEY
 from mmfewshot.detection.registry import MODELS as DET_MODELS
-from mmfewshot.utils import (atomic_write, build_runner,
+from mmfewshot.utils import (ConfigError, atomic_write, build_runner,
                              load_checkpoint_strict, resolve_device)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -271,7 +271,12 @@ def toy_config(method: Method, data: Tuple[str, str], work_dir: str,
         benchmark = _script('tools/analysis/benchmark_toy_methods.py')
         options = argparse.Namespace(
             data_root=data[0], seed=0, test_tasks=args.test_tasks)
-        return benchmark.toy_config(cfg, options, args.iters, work_dir)
+        cfg = benchmark.toy_config(cfg, options, args.iters, work_dir)
+        train = cfg.train_dataloader
+        if train.dataset.type == 'EpisodicDataset':
+            # the episodes of the steps, not those of a whole training
+            train.dataset.num_episodes = args.iters * train.batch_size
+        return cfg
     cfg = Config(_retarget(cfg.to_dict(), TOY_DET_ROOT, data[1]))
     cfg.work_dir = work_dir
     cfg.load_from = None
@@ -592,8 +597,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             'CPU against CPU',
             file=sys.stderr)
         return 2
-    device = resolve_device(args.device)
-    reference = resolve_device(args.reference_device)
+    try:
+        device = resolve_device(args.device)
+        reference = resolve_device(args.reference_device,
+                                   '--reference-device')
+    except ConfigError as error:
+        print(f'gpu_check: error: {error}', file=sys.stderr)
+        return 2
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     torch.backends.cudnn.benchmark = False

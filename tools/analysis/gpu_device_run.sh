@@ -12,7 +12,9 @@
 #     run(command="bash tools/analysis/gpu_device_run.sh",
 #         carry=[".gpu_bundle"], timeout_s=600)
 # What comes back ($OUT): device_run.log (everything), mmcv_build.log,
-# gpu_check.txt (the tables), gpu_check.json.
+# gpu_check.txt (the tables), gpu_check.json. After a run that passes, put
+# its table into the README and widen the torch line of
+# requirements/runtime.txt to the machine's torch (printed first here).
 #
 # mmcv's build (136 sources, about 4 minutes on 16 cores for one
 # architecture) gets what the budget leaves to the check (150 s). If it runs
