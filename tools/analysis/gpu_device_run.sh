@@ -123,7 +123,7 @@ pip_offline --no-build-isolation -e . || fail "installing the project"
 
 limit=$(($(left) - 90))
 say "GPU check, $limit s for the methods, then the tools"
-"$PY" tools/analysis/gpu_check.py --tools --time-limit "$limit" \
+"$PY" tools/analysis/gpu_check.py --tools --time-limit "$limit" --test-tasks 50 \
     --out "$OUT/gpu_check.json" 2>&1 | tee "$OUT/gpu_check.txt"
 status=${PIPESTATUS[0]}
 # what comes back is at most 16 MiB a file
