@@ -3,13 +3,14 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help install test demo demo-detection lint clean
+.PHONY: help install test demo demo-detection gpu-check lint clean
 
 help:
 	@echo "make install   create $(VENV) with torch, mmcv (with ops), mmengine, mmpretrain, mmdet and mmfewshot"
 	@echo "make test      run the test suite (installs first when $(VENV) is missing)"
 	@echo "make demo      generate the toy dataset, train and meta-test ProtoNet on it, run the inference demo"
 	@echo "make demo-detection  toy detection data, TFA base training, surgery, 1/5-shot fine-tuning, test, demo"
+	@echo "make gpu-check every method's training steps on the GPU against the CPU, tests and tools on the GPU"
 
 install:
 	bash tools/install.sh
@@ -27,6 +28,10 @@ demo: $(STAMP)
 
 demo-detection: $(STAMP)
 	bash tools/demo_detection.sh
+
+GPU_CHECK_ARGS ?= --tools --out work_dirs/gpu_check/results.json
+gpu-check: $(STAMP)
+	$(PY) tools/analysis/gpu_check.py $(GPU_CHECK_ARGS)
 
 clean:
 	rm -rf build dist *.egg-info work_dirs/toy_demo work_dirs/toy_detection_demo

@@ -14,6 +14,10 @@ the config names a ``runner_type``), so every tool built on it gets:
   skips; a damaged ``load_from`` is an error naming it; the log names the
   checkpoint and iteration resumed from, or says that there is nothing to
   resume from and training starts at the beginning;
+- **a chosen device**: the config key ``device`` (``--device`` of the
+  tools) puts the model on that device instead of mmengine's default
+  (CUDA when available) in a single-process run, and resume loads the
+  optimizer state there;
 - **fast-forward**: with an iteration-based loop (``IterBasedTrainLoop`` or
   a subclass that keeps its ``run``), the training dataloader becomes a
   :class:`~mmfewshot.utils.batch_stream.BatchStream` (or, for the paired
@@ -30,6 +34,7 @@ from typing import Any, Iterator, List, Optional, Union
 from mmengine.config import Config
 from mmengine.dist import master_only
 from mmengine.fileio import LocalBackend, get_file_backend
+from mmengine.model import is_model_wrapper, revert_sync_batchnorm
 from mmengine.registry import LOOPS
 from mmengine.runner import IterBasedTrainLoop, Runner
 from mmengine.runner.loops import BaseLoop
@@ -162,6 +167,30 @@ class FewShotRunner(Runner):
         """Test (constructor errors as in :meth:`train`)."""
         with constructor_errors(self.cfg):
             return super().test()
+
+    # ------------------------------------------------------------ device
+    def wrap_model(self, model_wrapper_cfg: Optional[dict],
+                   model: Any) -> Any:
+        """Put the model on ``cfg.device`` in a single-process run (as
+        mmengine's non-distributed branch does, with its device); else as
+        mmengine does."""
+        device = self.cfg.get('device')
+        if device is None or self.distributed or is_model_wrapper(model):
+            return super().wrap_model(model_wrapper_cfg, model)
+        self.logger.info(f'the model runs on {device}')
+        return revert_sync_batchnorm(model.to(device))
+
+    def resume(self,
+               filename: str,
+               resume_optimizer: bool = True,
+               resume_param_scheduler: bool = True,
+               map_location: Any = 'default') -> None:
+        """Resume as mmengine does; the default ``map_location`` is the
+        model's device when ``cfg.device`` chose it."""
+        if map_location == 'default' and self.cfg.get('device'):
+            map_location = self.cfg.device
+        super().resume(filename, resume_optimizer, resume_param_scheduler,
+                       map_location)
 
     # ---------------------------------------------------------- training
     def build_train_loop(self, loop: Union[BaseLoop, dict]) -> BaseLoop:

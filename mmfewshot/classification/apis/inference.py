@@ -10,7 +10,8 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import DefaultScope
 
 from mmfewshot.classification.registry import MODELS, TRANSFORMS
-from mmfewshot.utils import ConfigError, load_checkpoint_strict, load_config
+from mmfewshot.utils import (ConfigError, load_checkpoint_strict, load_config,
+                             resolve_device)
 from ..models import BaseFewShotClassifier
 
 ImageType = Union[str, np.ndarray]
@@ -51,6 +52,10 @@ def init_classifier(
         device: Device; defaults to CUDA when available, else CPU.
         cfg_options: Overrides of the config.
 
+    Raises:
+        ConfigError: a device that is unusable here (e.g. ``'cuda'``
+            without a GPU).
+
     Returns:
         The model in eval mode, prepared for meta testing, with its config
         at ``model.cfg`` and its image pipeline at ``model.pipeline``.
@@ -61,8 +66,7 @@ def init_classifier(
         cfg = copy.deepcopy(config)
         if cfg_options:
             cfg.merge_from_dict(cfg_options)
-    if device is None:
-        device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    device = resolve_device(device)
     scope = cfg.get('default_scope', 'mmfewshot_cls')
     model_cfg = copy.deepcopy(cfg.model)
     if cfg.get('data_preprocessor') is not None:

@@ -12,7 +12,8 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import DefaultScope
 
 from mmfewshot.detection.registry import MODELS, TRANSFORMS
-from mmfewshot.utils import ConfigError, load_checkpoint_strict, load_config
+from mmfewshot.utils import (ConfigError, load_checkpoint_strict, load_config,
+                             resolve_device)
 from .surgery import checkpoint_classes
 
 ImageType = Union[str, np.ndarray]
@@ -61,7 +62,8 @@ def init_detector(config: Union[str, Config],
         from the test dataset's ``classes``).
 
     Raises:
-        ConfigError: a config without a test dataset.
+        ConfigError: a config without a test dataset, or a device that is
+            unusable here (e.g. ``'cuda'`` without a GPU).
         FileNotFoundError: a missing checkpoint.
         CheckpointMismatchError: a checkpoint of another model.
     """
@@ -71,8 +73,7 @@ def init_detector(config: Union[str, Config],
         cfg = copy.deepcopy(config)
         if cfg_options:
             cfg.merge_from_dict(cfg_options)
-    if device is None:
-        device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    device = resolve_device(device)
     model_cfg = copy.deepcopy(cfg.model)
     # the weights come from the checkpoint: do not fetch ImageNet ones
     if checkpoint is not None:

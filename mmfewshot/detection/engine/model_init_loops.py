@@ -19,27 +19,28 @@ from mmfewshot.utils import ConfigError
 SUPPORT_SET_KEY = 'support_set'
 
 
-def training_support_set(runner: Runner) -> Optional[Dict[str, list]]:
-    """The support instances of the running training, if it has any.
-
-    Args:
-        runner: The runner.
+def dataset_support_set(dataset: Any) -> Optional[Dict[str, list]]:
+    """The support instances of a training dataset, if it has any.
 
     Returns:
         ``{'classes': [...], 'data_list': [...]}`` (plain lists, as stored
-        in checkpoints) when the runner trains on a wrapper with
-        ``get_support_data_list()`` (``QueryAwareDataset``,
-        ``NWayKShotDataset``), else None.
+        in checkpoints) for a wrapper with ``get_support_data_list()``
+        (``QueryAwareDataset``, ``NWayKShotDataset``), else None.
     """
-    train_loop = getattr(runner, '_train_loop', None)
-    if not isinstance(train_loop, BaseLoop):
-        return None
-    dataset = train_loop.dataloader.dataset
     if not hasattr(dataset, 'get_support_data_list'):
         return None
     return dict(
         classes=list(dataset.support_dataset.metainfo['classes']),
         data_list=dataset.get_support_data_list())
+
+
+def training_support_set(runner: Runner) -> Optional[Dict[str, list]]:
+    """The support instances of the running training, if it has any
+    (:func:`dataset_support_set` of its training dataset)."""
+    train_loop = getattr(runner, '_train_loop', None)
+    if not isinstance(train_loop, BaseLoop):
+        return None
+    return dataset_support_set(train_loop.dataloader.dataset)
 
 
 def run_model_init(model: torch.nn.Module, dataloader: Iterable[dict]) -> None:
