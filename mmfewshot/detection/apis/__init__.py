@@ -1,5 +1,5 @@
 from .inference import (format_detections, inference_detector, init_detector,
-                        show_result)
+                        show_result, support_instances)
 from .query_support import process_support_images, restore_support_set
 from .results import evaluated_splits, format_split_table, split_metric_table
 from .train import (build_train_dataloader, check_dataset_classes,
@@ -7,6 +7,7 @@ from .train import (build_train_dataloader, check_dataset_classes,
 
 __all__ = [
     'format_detections', 'inference_detector', 'init_detector', 'show_result',
+    'support_instances',
     'evaluated_splits', 'format_split_table', 'split_metric_table',
     'build_train_dataloader', 'check_dataset_classes', 'check_load_from',
     'set_save_dataset_paths', 'process_support_images', 'restore_support_set'
