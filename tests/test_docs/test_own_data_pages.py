@@ -7,7 +7,7 @@ other block runs in bash, with ``python`` meaning this interpreter. A
 ``{code-block}`` with a ``:caption:`` is a file the page asks the reader to
 save: it is written at that path. The training and test tools get extra
 ``--cfg-options`` after the page's own (``TINY``): two iterations, two
-meta-test tasks, no data workers; nothing else of the pages is changed.
+meta-test tasks, no detection validation, no data workers; nothing else of the pages is changed.
 """
 import importlib.util
 import os
@@ -15,6 +15,7 @@ import re
 import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Dict, List, Tuple
 
@@ -42,13 +43,15 @@ TINY: Dict[str, List[str]] = {
     'tools/classification/test.py':
     ['test_dataloader.dataset.num_episodes=2'] + _NO_WORKERS,
     'tools/detection/train.py': [
-        'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
+        'train_cfg.max_iters=2', 'train_cfg.val_interval=1000',
         'default_hooks.checkpoint.interval=2', 'train_dataloader.batch_size=2'
     ] + _NO_WORKERS,
     'tools/detection/test.py': _NO_WORKERS,
 }
 
 Step = Tuple[str, str, str]  # (kind, path or '', text)
+# (step, CPU seconds of this process, wall seconds) of the steps run
+TIMES: List[Tuple[str, float, float]] = []
 
 
 def parse_page(path: Path) -> List[Step]:
@@ -140,6 +143,7 @@ def run_page(page: Path, cwd: Path, capsys) -> Dict[str, str]:
     env = dict(os.environ, PATH=f'{shim}{os.pathsep}{os.environ["PATH"]}')
     outputs = {}
     for kind, path, text in parse_page(page):
+        started = time.process_time(), time.perf_counter()
         if kind == 'file':
             target = cwd / path
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -152,6 +156,7 @@ def run_page(page: Path, cwd: Path, capsys) -> Dict[str, str]:
                                     capture_output=True,
                                     text=True)
             assert result.returncode == 0, f'{text}\n{result.stderr}'
+            TIMES.append((text.splitlines()[0][:60], *_elapsed(started)))
             continue
         argv = _expand(text[len('python '):], cwd)
         script, argv = argv[0], argv[1:]
@@ -165,7 +170,13 @@ def run_page(page: Path, cwd: Path, capsys) -> Dict[str, str]:
         out, err = capsys.readouterr()
         assert status == 0, f'{shlex.join([script] + argv)}\n{err[-3000:]}'
         outputs[' '.join([script] + argv[:1])] = out
+        TIMES.append((f'{script} {argv[0]}'[:60], *_elapsed(started)))
     return outputs
+
+
+def _elapsed(started: Tuple[float, float]) -> Tuple[float, float]:
+    return (time.process_time() - started[0],
+            time.perf_counter() - started[1])
 
 
 @pytest.fixture
@@ -187,6 +198,10 @@ def test_page_steps_are_found():
     assert kinds.count('file') == 2 and kinds.count('shell') == 1
     assert sum(text.startswith('python tools/classification/train.py')
                for _, _, text in steps) == 2
+    steps = parse_page(PAGES / 'detection.md')
+    assert [kind for kind, _, _ in steps].count('file') == 4
+    assert sum(text.startswith('python tools/detection/train.py')
+               for _, _, text in steps) == 4
     assert _with_tiny_budget('tools/classification/test.py', [
         'a.py', 'b.pth', '--cfg-options', 'x=1', '--out', 'o.json'
     ])[:5] == ['a.py', 'b.pth', '--cfg-options', 'x=1',
@@ -203,3 +218,21 @@ def test_classification_page_runs(workspace, capsys):
     assert 'support: 6 images of 6 classes' in demo
     assert re.search(r'predicted class \S+ \S', demo), demo
     assert (workspace / 'work_dirs/my_chars_demo.png').stat().st_size > 0
+
+
+def test_detection_page_runs(workspace, capsys):
+    outputs = run_page(PAGES / 'detection.md', workspace, capsys)
+    for fmt in ('voc', 'coco'):
+        base = workspace / f'work_dirs/my_shapes_{fmt}_base'
+        surgered = base / 'base_model_random_init_bbox_head.pth'
+        assert surgered.is_file(), fmt
+        fine = workspace / f'work_dirs/my_shapes_{fmt}_5shot'
+        results = (fine / 'test_results.json').read_text()
+        assert 'NOVEL_CLASSES' in results, results
+        saved = (fine / 'saved_dataset.json').read_text()
+        assert '"ring"' in saved and '"star"' in saved
+    tests = [out for key, out in outputs.items() if 'detection/test' in key]
+    assert len(tests) == 2 and all('NOVEL_CLASSES' in out for out in tests)
+    demo = next(out for key, out in outputs.items() if key.startswith('demo'))
+    assert 'support instances of the training set: circle 5' in demo
+    assert (workspace / 'work_dirs/my_shapes_demo.png').stat().st_size > 0
