@@ -43,7 +43,7 @@ TINY: Dict[str, List[str]] = {
     'tools/classification/test.py':
     ['test_dataloader.dataset.num_episodes=2'] + _NO_WORKERS,
     'tools/detection/train.py': [
-        'train_cfg.max_iters=2', 'train_cfg.val_interval=1000',
+        'train_cfg.max_iters=2', 'train_cfg.val_begin=1000',
         'default_hooks.checkpoint.interval=2', 'train_dataloader.batch_size=2'
     ] + _NO_WORKERS,
     'tools/detection/test.py': _NO_WORKERS,
