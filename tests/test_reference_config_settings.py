@@ -70,11 +70,10 @@ def load_original() -> Dict[str, Dict[str, Any]]:
 ORIGINAL = load_original()
 OURS = {
     path.name: path
-    for path in sorted(CONFIG_ROOT.rglob('*.py'))
-    if '_base_' not in path.parts
+    for path in sorted(CONFIG_ROOT.rglob('*.py')) if '_base_' not in path.parts
 }
-PAIRS = sorted((relative, OURS[Path(relative).name])
-               for relative in ORIGINAL if Path(relative).name in OURS)
+PAIRS = sorted((relative, OURS[Path(relative).name]) for relative in ORIGINAL
+               if Path(relative).name in OURS)
 
 
 def flatten(value: Any, prefix: str) -> Dict[str, Any]:
@@ -280,8 +279,7 @@ def our_settings(cfg: Config) -> Dict[str, Any]:
         out.update(
             flatten(wrapper.paramwise_cfg.to_dict(),
                     'optimizer.paramwise_cfg'))
-    out['optimizer_config.grad_clip'] = DUMP.to_json(
-        wrapper.get('clip_grad'))
+    out['optimizer_config.grad_clip'] = DUMP.to_json(wrapper.get('clip_grad'))
     if wrapper.get('accumulative_counts', 1) != 1:
         out['optimizer_config.type'] = 'GradientCumulativeOptimizerHook'
         out['optimizer_config.cumulative_iters'] = \
@@ -315,8 +313,7 @@ def our_settings(cfg: Config) -> Dict[str, Any]:
     evaluator = cfg.val_evaluator
     out['evaluation.metric'] = EVALUATOR_METRICS[evaluator.type]
     splits = evaluator.get('class_splits')
-    out['evaluation.class_splits'] = None if splits is None else list(
-        splits)
+    out['evaluation.class_splits'] = None if splits is None else list(splits)
     out['evaluation.interval'] = cfg.train_cfg.val_interval
     out['reinit_on_load'] = sorted(cfg.get('reinit_on_load') or [])
     out['load_from'] = cfg.get('load_from')
@@ -340,10 +337,7 @@ def _resize(scales: list, mode: str, keep_ratio: bool) -> dict:
     if len(scales) == 1:
         mode = 'value'
     return dict(
-        type='Resize',
-        scales=sorted(scales),
-        mode=mode,
-        keep_ratio=keep_ratio)
+        type='Resize', scales=sorted(scales), mode=mode, keep_ratio=keep_ratio)
 
 
 def _flip(prob: Optional[float], direction: str = 'horizontal') -> list:
@@ -370,8 +364,8 @@ def original_steps(steps: list, found: dict) -> list:
             inner = {step['type']: step for step in step['transforms']}
             scale = step['img_scale']
             out.append(
-                _resize([scale], 'value', inner['Resize'].get(
-                    'keep_ratio', True)))
+                _resize([scale], 'value',
+                        inner['Resize'].get('keep_ratio', True)))
             original_steps(
                 [t for t in step['transforms'] if t['type'] != 'Resize'],
                 found)
@@ -383,7 +377,7 @@ def original_steps(steps: list, found: dict) -> list:
             out.append(dict(type='ResizeShortEdge', size=size[0]))
         elif kind == 'Resize':
             scales = step['img_scale']
-            if not isinstance(scales[0], list):
+            if not isinstance(scales[0], (list, tuple)):
                 scales = [scales]
             out.append(
                 _resize(scales, step.get('multiscale_mode', 'range'),
@@ -419,16 +413,16 @@ def our_steps(steps: list) -> list:
         if kind in PACKING:
             continue
         if kind == 'Resize' and 'scale' in step:
-            out.append(_resize([step['scale']], 'value',
-                               step.get('keep_ratio', False)))
+            out.append(
+                _resize([step['scale']], 'value',
+                        step.get('keep_ratio', False)))
         elif kind == 'RandomChoiceResize':
             out.append(
-                _resize(step['scales'], 'value',
-                        step.get('keep_ratio', False)))
+                _resize(step['scales'], 'value', step.get('keep_ratio',
+                                                          False)))
         elif kind == 'RandomResize':
             out.append(
-                _resize(step['scale'], 'range', step.get('keep_ratio',
-                                                         False)))
+                _resize(step['scale'], 'range', step.get('keep_ratio', False)))
         elif kind == 'ResizeEdge':
             assert step.get('edge', 'short') == 'short', step
             out.append(dict(type='ResizeShortEdge', size=step['scale']))
@@ -446,8 +440,7 @@ def is_support_pipeline(key: str) -> bool:
         'data.model_init.pipeline', )
 
 
-def our_normalisation(flat: Dict[str, Any], key: str,
-                      steps: list) -> dict:
+def our_normalisation(flat: Dict[str, Any], key: str, steps: list) -> dict:
     """Where our pipelines leave normalisation and padding: the model's
     data preprocessor (its support path for support instances)."""
     main = {
@@ -556,8 +549,7 @@ def copied_model_init(flat: Dict[str, Any]) -> Dict[str, Any]:
         if value is None or value == flat.get(f'data.train.dataset.{key}'):
             out[f'data.model_init.{key}'] = None
     if flat.get('data.model_init.classes') is None:
-        out['data.model_init.classes'] = flat.get(
-            'data.train.dataset.classes')
+        out['data.model_init.classes'] = flat.get('data.train.dataset.classes')
     return out
 
 
@@ -569,7 +561,7 @@ def whole_set_batches(flat: Dict[str, Any]) -> Dict[str, Any]:
         prefix = f'data.{split}.meta_test_cfg'
         ways = flat.get(f'data.{split}.num_ways')
         for part, count in (('support', 'num_shots'), ('query',
-                                                        'num_queries')):
+                                                       'num_queries')):
             if part == 'support' and \
                     f'{prefix}.support.train.num_steps' in flat:
                 # the fine-tuning's batch size, compared as it is
@@ -597,16 +589,16 @@ def has_parameters(flat: Dict[str, Any], path: str) -> bool:
     (Meta R-CNN's product): freezing it freezes nothing."""
     if flat.get(f'model.{path}.type') != 'AggregationLayer':
         return True
-    return any(
-        value for key, value in flat.items()
-        if key.startswith(f'model.{path}.aggregator_cfgs.')
-        and key.endswith('.with_fc'))
+    return any(value for key, value in flat.items()
+               if key.startswith(f'model.{path}.aggregator_cfgs.')
+               and key.endswith('.with_fc'))
 
 
 def inside_parameterless(flat: Dict[str, Any], path: str) -> bool:
     parts = path.split('.')
     return any(not has_parameters(flat, '.'.join(parts[:end]))
-               for end in range(1, len(parts) + 1))
+               for end in range(1,
+                                len(parts) + 1))
 
 
 def outermost(paths: List[str]) -> List[str]:
@@ -712,7 +704,8 @@ def hooks_by_type(flat: Dict[str, Any]) -> Dict[str, Any]:
 
 
 PRETRAINED = {
-    'model.pretrained': 'model.backbone.init_cfg.checkpoint',
+    'model.pretrained':
+    'model.backbone.init_cfg.checkpoint',
     'model.roi_head.shared_head.pretrained':
     'model.roi_head.shared_head.init_cfg.checkpoint'
 }
@@ -762,8 +755,7 @@ def same(ours: Any, original: Any) -> bool:
     if isinstance(original, dict) and isinstance(ours, dict):
         return ours.keys() == original.keys() and all(
             same(ours[key], original[key]) for key in original)
-    if isinstance(original, (list, tuple)) and isinstance(ours,
-                                                          (list, tuple)):
+    if isinstance(original, (list, tuple)) and isinstance(ours, (list, tuple)):
         return len(ours) == len(original) and all(
             same(a, b) for a, b in zip(ours, original))
     if isinstance(original, bool) or isinstance(ours, bool):
@@ -776,7 +768,6 @@ def same(ours: Any, original: Any) -> bool:
 
 
 MISSING = '<not set>'
-
 
 # Settings of the original that decide nothing a run computes, or that
 # mmengine decides elsewhere: (key pattern, config pattern, reason).
@@ -896,9 +887,9 @@ def declared_default(obj: Any, name: str) -> Any:
 @lru_cache(maxsize=None)
 def registered(field: str, name: str) -> Any:
     """The class our registries of ``field`` resolve ``name`` to."""
-    module = importlib.import_module(f'mmfewshot.{field}')
+    # importing the field registers our classes
+    importlib.import_module(f'mmfewshot.{field}')
     registry = importlib.import_module(f'mmfewshot.{field}.registry')
-    del module
     for role in ('MODELS', 'DATASETS', 'TRANSFORMS', 'TASK_UTILS'):
         found = getattr(registry, role).get(name)
         if found is not None:
@@ -1013,3 +1004,153 @@ def test_every_listed_difference_and_exception_applies():
                 for relative, _ in PAIRS):
             unused.append((key_pattern, config_pattern))
     assert not unused
+
+
+def test_schedules_compare_by_what_acts():
+    """A step at the run's length never acts (mmcv decays when the count
+    reaches a step), warm-up ratio and LinearLR start factor are one; the
+    pre-release FSDetView COCO schedule differs from the release's."""
+    release = original_schedule({
+        'runner.type': 'IterBasedRunner',
+        'runner.max_iters': 80000,
+        'lr_config.policy': 'step',
+        'lr_config.step': [80000],
+        'lr_config.warmup': 'linear',
+        'lr_config.warmup_iters': 1000,
+        'lr_config.warmup_ratio': 0.001
+    })
+    assert release == {
+        'schedule.by_epoch': False,
+        'schedule.length': 80000,
+        'schedule.warmup': [1000, 0.001],
+        'schedule.steps': []
+    }
+    ours = Config(
+        dict(
+            train_cfg=dict(type='IterBasedTrainLoop', max_iters=80000),
+            param_scheduler=[
+                dict(
+                    type='LinearLR',
+                    start_factor=0.001,
+                    by_epoch=False,
+                    begin=0,
+                    end=1000),
+                dict(type='MultiStepLR', by_epoch=False, milestones=[80000])
+            ]))
+    assert our_schedule(ours) == release
+    pre_release = Config(
+        dict(
+            train_cfg=dict(type='IterBasedTrainLoop', max_iters=120000),
+            param_scheduler=[
+                dict(
+                    type='LinearLR',
+                    start_factor=0.001,
+                    by_epoch=False,
+                    begin=0,
+                    end=500),
+                dict(
+                    type='MultiStepLR',
+                    by_epoch=False,
+                    milestones=[110000],
+                    gamma=0.5)
+            ]))
+    assert our_schedule(pre_release) == {
+        'schedule.by_epoch': False,
+        'schedule.length': 120000,
+        'schedule.warmup': [500, 0.001],
+        'schedule.steps': [110000],
+        'schedule.gamma': 0.5
+    }
+
+
+def test_frozen_names_become_prefixes():
+    """The original's substrings name what they matched: ``shared_head``
+    the res5 head, ``aggregation_layer`` nothing in Meta R-CNN (its product
+    has no layer) but FSDetView's aggregators, ``neck`` nothing in a C4
+    model; TFA's ``roi_head.bbox_head.shared_fcs`` is a part of a declared
+    module."""
+    c4 = {
+        'model.backbone.type':
+        'ResNet',
+        'model.rpn_head.type':
+        'RPNHead',
+        'model.roi_head.type':
+        'MetaRCNNRoIHead',
+        'model.roi_head.shared_head.type':
+        'MetaRCNNResLayer',
+        'model.roi_head.bbox_head.type':
+        'MetaBBoxHead',
+        'model.roi_head.aggregation_layer.type':
+        'AggregationLayer',
+        'model.roi_head.aggregation_layer.aggregator_cfgs.0.type':
+        'DotProductAggregator',
+        'model.roi_head.aggregation_layer.aggregator_cfgs.0.with_fc':
+        False,
+        'model.frozen_parameters':
+        ['backbone', 'neck', 'shared_head', 'rpn_head', 'aggregation_layer']
+    }
+    assert original_frozen(c4) == [
+        'backbone', 'roi_head.shared_head', 'rpn_head'
+    ]
+    c4['model.roi_head.aggregation_layer.aggregator_cfgs.0.with_fc'] = True
+    assert original_frozen(c4) == [
+        'backbone', 'roi_head.aggregation_layer', 'roi_head.shared_head',
+        'rpn_head'
+    ]
+    fpn = {
+        'model.backbone.type': 'ResNet',
+        'model.neck.type': 'FPN',
+        'model.roi_head.bbox_head.type': 'CosineSimBBoxHead',
+        'model.frozen_parameters': ['neck', 'roi_head.bbox_head.shared_fcs']
+    }
+    assert original_frozen(fpn) == ['neck', 'roi_head.bbox_head.shared_fcs']
+
+
+def test_pipelines_compare_by_their_steps():
+    """An original pipeline (Normalize and Pad in it) and ours
+    (normalisation and padding in the data preprocessor) in one form."""
+    found: dict = {}
+    original = original_steps([
+        dict(type='LoadAnnotations', with_bbox=True),
+        dict(
+            type='Resize',
+            img_scale=[(1333, 480), (1333, 800)],
+            keep_ratio=True,
+            multiscale_mode='value'),
+        dict(type='RandomFlip', flip_ratio=0.5),
+        dict(
+            type='Normalize',
+            mean=[103.53, 116.28, 123.675],
+            std=[1.0, 1.0, 1.0],
+            to_rgb=False),
+        dict(type='Pad', size_divisor=32)
+    ], found)
+    ours = our_steps([
+        dict(type='LoadAnnotations', with_bbox=True),
+        dict(
+            type='RandomChoiceResize',
+            scales=[(1333, 800), (1333, 480)],
+            keep_ratio=True,
+            resize_type='mmdet.Resize'),
+        dict(type='RandomFlip', prob=0.5),
+        dict(type='PackDetInputs')
+    ])
+    assert ours == original == [
+        dict(
+            type='Resize',
+            scales=[[1333, 480], [1333, 800]],
+            mode='value',
+            keep_ratio=True),
+        dict(type='RandomFlip', prob=0.5, direction='horizontal')
+    ]
+    assert found == dict(
+        normalize=[[103.53, 116.28, 123.675], [1.0, 1.0, 1.0], False], pad=32)
+    # a flip that never happens is no step; a range of scales is not a
+    # choice of them
+    assert original_steps([dict(type='RandomFlip', flip_ratio=0.0)], {}) == []
+    assert our_steps([
+        dict(
+            type='RandomResize',
+            scale=[(1333, 480), (1333, 800)],
+            keep_ratio=True)
+    ]) != ours[:1]

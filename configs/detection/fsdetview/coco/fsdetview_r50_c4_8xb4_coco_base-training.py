@@ -22,8 +22,7 @@ model = dict(
 optim_wrapper = dict(optimizer=dict(lr=0.01))
 param_scheduler = [
     dict(
-        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
-        end=1000)
+        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=1000)
 ]
 train_cfg = dict(max_iters=80000, val_interval=10000)
 default_hooks = dict(checkpoint=dict(interval=10000))
