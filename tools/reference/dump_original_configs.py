@@ -53,8 +53,9 @@ DROPPED_NAMES = frozenset({
 KEPT_WHOLE = frozenset({'custom_keys'})
 # pipeline steps without a counterpart in mmengine/mmdet 3 packing
 FORMAT_STEPS = frozenset({
-    'LoadImageFromFile', 'LoadImageFromBytes', 'DefaultFormatBundle', 'Collect', 'ImageToTensor',
-    'ToTensor', 'MultiImageFormatBundle', 'MultiImageCollect'
+    'LoadImageFromFile', 'LoadImageFromBytes', 'DefaultFormatBundle',
+    'Collect', 'ImageToTensor', 'ToTensor', 'MultiImageFormatBundle',
+    'MultiImageCollect'
 })
 
 
