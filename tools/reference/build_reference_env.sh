@@ -52,12 +52,12 @@ torch==$TORCH_VERSION
 torchvision==$TORCHVISION_VERSION
 numpy<2
 opencv-python<4.11
-setuptools<70
+setuptools>=77,<81
 CONS
 
 say "installing torch==$TORCH_VERSION torchvision==$TORCHVISION_VERSION"
 "${PIP[@]}" install -q -c "$CONSTRAINTS" "torch==$TORCH_VERSION" "torchvision==$TORCHVISION_VERSION" \
-    "numpy<2" "setuptools<70" wheel ninja
+    "numpy<2" "setuptools>=77,<81" wheel ninja
 
 # ---- mmcv-full with compiled ops (CPU), cached like mmcv 2 in tools/install.sh ----
 if "$PY" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '$MMCV_FULL_VERSION'" >/dev/null 2>&1; then
