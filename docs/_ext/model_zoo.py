@@ -7,7 +7,8 @@ For every field (classification, detection) it writes
   README's title and paper line, then its result sections (headings that
   name results or the toy benchmark), and links to the method page and
   its configs;
-- ``model_zoo/<field>/<method>.md``: the whole method README.
+- ``model_zoo/<field>/<method>.md``: the whole method README and links
+  to all its config files.
 
 Links of a README to files of the repository (configs, other READMEs) are
 rewritten: a README that has a page becomes a link to that page, any other
@@ -222,15 +223,36 @@ def field_page(field_name: str, readmes: List[Readme], linker: Linker,
     return '\n'.join(out).rstrip() + '\n'
 
 
+def config_list(readme: Readme, root: str, linker: Linker,
+                page: str) -> List[str]:
+    """A section linking every config file of the method's folder, by
+    sub-folder."""
+    folder = osp.dirname(readme.path)
+    out = ['', '## Config files', '']
+    for sub, _, files in sorted(os.walk(osp.join(root, folder))):
+        configs = sorted(name for name in files if name.endswith('.py'))
+        if not configs:
+            continue
+        where = osp.relpath(sub, osp.join(root, folder)).replace(os.sep, '/')
+        out.append(f'- `{where}/`:' if where != '.' else '- this folder:')
+        for name in configs:
+            relative = name if where == '.' else f'{where}/{name}'
+            out += linker.rewrite([f'  [{name}]({relative})'], readme.path,
+                                  page)
+    return out
+
+
 def method_page(readme: Readme, root: str, linker: Linker) -> str:
     """The Markdown of ``model_zoo/<field>/<method>.md``: the README with
-    its links rewritten."""
+    its links rewritten, then links to all its config files."""
     page = f'model_zoo/{readme.path.split("/")[1]}/' \
         f'{osp.basename(osp.dirname(readme.path))}'
     with open(osp.join(root, readme.path), encoding='utf-8') as file:
         lines = file.read().splitlines()
+    lines = linker.rewrite(lines, readme.path, page)
+    lines += config_list(readme, root, linker, page)
     return GENERATED_NOTE.format(source=readme.path) + '\n'.join(
-        linker.rewrite(lines, readme.path, page)) + '\n'
+        lines) + '\n'
 
 
 def repository_url(configured: str) -> str:
@@ -279,10 +301,9 @@ def generate(root: str, docs: str, repo_url: str) -> List[str]:
     linker = Linker(pages, repo_url)
 
     def folder_link(folder: str, page: str) -> str:
-        if repo_url:
-            tree = repo_url.replace('/blob/', '/tree/', 1)
-            return f'[`{folder}/`]({tree}/{folder})'
-        return f'`{folder}/`'
+        method = osp.basename(folder)
+        field_name = folder.split('/')[1]
+        return f'[`{folder}/`]({field_name}/{method}.md#config-files)'
 
     written = []
     for name, field_readmes in readmes.items():

@@ -133,8 +133,19 @@ def _load(script: Path):
 
 
 def run_page(page: Path, cwd: Path, capsys) -> Dict[str, str]:
-    """Run every step of ``page`` in ``cwd``; returns the output of every
-    command (keyed by its first words)."""
+    """Run every step of ``page`` in ``cwd`` on one compute thread (as the
+    demos do: small models gain nothing from more); returns the output of
+    every command (keyed by its first words)."""
+    import torch
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return _run_steps(page, cwd, capsys)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run_steps(page: Path, cwd: Path, capsys) -> Dict[str, str]:
     from mmengine.logging import MMLogger
     shim = cwd / '.shim'
     shim.mkdir(exist_ok=True)
