@@ -56,6 +56,22 @@ napoleon_use_rtype = False
 # would try to link every one of them
 nitpicky = False
 
+
+
+def _mmcv_has_ops() -> bool:
+    try:
+        import mmcv.ops  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# Hosted builds (Read the Docs, docs/install_docs_env.sh) install mmcv
+# without its compiled ops, which take minutes to build: the docstrings do
+# not need them, so autodoc imports the package with mmcv.ops mocked.
+if os.environ.get('MMFEWSHOT_DOCS_MOCK_OPS') or not _mmcv_has_ops():
+    autodoc_mock_imports = ['mmcv.ops', 'mmcv._ext']
+
 html_theme = 'furo'
 html_title = f'mmfewshot {release}'
 html_static_path = ['_static']
