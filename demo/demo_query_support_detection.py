@@ -99,9 +99,10 @@ def read_support_dir(
     return images, labels, [_read_box(image) for image in images]
 
 
-def support_crops(images: Sequence[str], labels: Sequence[str],
-                  boxes: Sequence[Optional[List[float]]]
-                  ) -> List[Tuple[str, np.ndarray]]:
+def support_crops(
+        images: Sequence[str], labels: Sequence[str],
+        boxes: Sequence[Optional[List[float]]]
+) -> List[Tuple[str, np.ndarray]]:
     """``(class, BGR crop)`` of every support instance, for the picture."""
     crops = []
     for image, label, box in zip(images, labels, boxes):

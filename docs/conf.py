@@ -57,7 +57,6 @@ napoleon_use_rtype = False
 nitpicky = False
 
 
-
 def _mmcv_has_ops() -> bool:
     try:
         import mmcv.ops  # noqa: F401

@@ -15,8 +15,8 @@ rewritten: a README that has a page becomes a link to that page, any other
 file a link to the repository (``model_zoo_repo_url``) or, without one, to
 a copy of ``configs/`` published with the site (``_configs/``).
 
-The generated folder ``docs/model_zoo/`` is not kept in git; a method folder added under
-``configs/`` appears on the next build.
+The generated folder ``docs/model_zoo/`` is not kept in git; a method
+folder added under ``configs/`` appears on the next build.
 """
 import os
 import os.path as osp
@@ -114,8 +114,9 @@ class Linker:
                page: str) -> Optional[Tuple[str, bool]]:
         """The new target of a link of README ``source`` on ``page``, and
         whether it is raw HTML (a published file); None keeps it."""
-        if re.match(r'^[a-z][a-z0-9+.-]*:', target) or target.startswith(
-                '#') or target.startswith('/'):
+        if re.match(
+                r'^[a-z][a-z0-9+.-]*:',
+                target) or target.startswith('#') or target.startswith('/'):
             return None
         path, _, anchor = target.partition('#')
         repo_path = osp.normpath(osp.join(osp.dirname(source), path))
@@ -132,8 +133,7 @@ class Linker:
         relative = osp.relpath(f'_configs/{repo_path}', osp.dirname(page))
         return relative.replace(os.sep, '/'), True
 
-    def rewrite(self, lines: List[str], source: str,
-                page: str) -> List[str]:
+    def rewrite(self, lines: List[str], source: str, page: str) -> List[str]:
         """``lines`` of README ``source`` with their links made to work on
         the document ``page``."""
 
@@ -158,8 +158,7 @@ def method_readmes(root: str, field_name: str) -> List[str]:
     folder = osp.join(root, 'configs', field_name)
     return [
         f'configs/{field_name}/{name}/README.md'
-        for name in sorted(os.listdir(folder))
-        if not name.startswith('_')
+        for name in sorted(os.listdir(folder)) if not name.startswith('_')
         and osp.isfile(osp.join(folder, name, 'README.md'))
     ]
 
@@ -197,8 +196,7 @@ def field_page(field_name: str, readmes: List[Readme], linker: Linker,
                    f'{folder_link(osp.dirname(readme.path), page)} |')
     out.append('')
     out += [
-        '```{toctree}', ':hidden:', '',
-        *[
+        '```{toctree}', ':hidden:', '', *[
             f'{field_name}/{osp.basename(osp.dirname(r.path))}'
             for r in readmes
         ], '```', ''
@@ -251,8 +249,7 @@ def method_page(readme: Readme, root: str, linker: Linker) -> str:
         lines = file.read().splitlines()
     lines = linker.rewrite(lines, readme.path, page)
     lines += config_list(readme, root, linker, page)
-    return GENERATED_NOTE.format(source=readme.path) + '\n'.join(
-        lines) + '\n'
+    return GENERATED_NOTE.format(source=readme.path) + '\n'.join(lines) + '\n'
 
 
 def repository_url(configured: str) -> str:
@@ -288,12 +285,13 @@ def generate(root: str, docs: str, repo_url: str) -> List[str]:
         The documents written, e.g. ``model_zoo/detection/tfa``.
     """
     readmes = {
-        name: [parse_readme(root, path) for path in method_readmes(
-            root, name)]
+        name:
+        [parse_readme(root, path) for path in method_readmes(root, name)]
         for name in FIELDS
     }
     pages = {
-        readme.path: f'model_zoo/{name}/'
+        readme.path:
+        f'model_zoo/{name}/'
         f'{osp.basename(osp.dirname(readme.path))}'
         for name, field_readmes in readmes.items()
         for readme in field_readmes
@@ -332,8 +330,8 @@ def publish_configs(root: str, out_dir: str) -> None:
         target,
         ignore=lambda folder, names: [
             name for name in names
-            if osp.isfile(osp.join(folder, name))
-            and not name.endswith(('.py', '.md'))
+            if osp.isfile(osp.join(folder, name)) and not name.endswith(
+                ('.py', '.md'))
         ])
 
 

@@ -607,8 +607,7 @@ def test_inference_demo_predicts_a_support_class(trained, toy_root, tmp_path):
         r'query .*: predicted class (.+) \(score (\d\.\d{4})\)', lines[1])
     assert predicted and predicted[1] in shown
     scores = {
-        line.strip().rsplit(' ', 1)[0].strip():
-        float(line.rsplit(' ', 1)[1])
+        line.strip().rsplit(' ', 1)[0].strip(): float(line.rsplit(' ', 1)[1])
         for line in lines[2:7]
     }
     assert sorted(scores) == sorted(shown)

@@ -34,8 +34,13 @@ def layouts(tmp_path_factory) -> dict:
     for layout in ('mini-imagenet', 'folders', 'annotation'):
         root = tmp_path_factory.mktemp(layout) / 'toy'
         make_toy.make_toy_dataset(
-            str(root), NUM_CLASSES, IMAGES_PER_CLASS, SIZE, seed=3,
-            max_fonts=2, layout=layout)
+            str(root),
+            NUM_CLASSES,
+            IMAGES_PER_CLASS,
+            SIZE,
+            seed=3,
+            max_fonts=2,
+            layout=layout)
         roots[layout] = root
     return roots
 
@@ -109,11 +114,16 @@ def test_picture_shows_query_and_support_rows(layouts):
     result = dict(
         pred_label=0, pred_class=classes[0], pred_score=0.7, scores=scores)
     with_support = show_result_pyplot(
-        support[0], result, support_imgs=support * 3,
+        support[0],
+        result,
+        support_imgs=support * 3,
         support_labels=classes * 3)
     without = show_result_pyplot(support[0], result)
     assert with_support.ndim == 3 and with_support.dtype == np.uint8
     assert with_support.shape != without.shape
     with pytest.raises(ValueError, match='one support label per'):
-        show_result_pyplot(support[0], result, support_imgs=support,
-                           support_labels=classes[:1])
+        show_result_pyplot(
+            support[0],
+            result,
+            support_imgs=support,
+            support_labels=classes[:1])

@@ -250,8 +250,8 @@ def test_demo_draws_the_detections(trained, tools, capsys, run_tool, tmp_path):
                'star', 'diamond')
     assert ('support instances of the training set: ' +
             ', '.join(f'{name} 1' for name in classes)) in out
-    plain, panel = (mmcv.imread(str(path)) for path in (out_file,
-                                                        with_support))
+    plain, panel = (
+        mmcv.imread(str(path)) for path in (out_file, with_support))
     assert panel.shape[1] / panel.shape[0] > plain.shape[1] / plain.shape[0]
 
 

@@ -79,8 +79,8 @@ def test_model_zoo_pages_cover_every_method(tmp_path):
         for method in methods:
             assert f'({field}/{method}.md)' in page, method
         # links to configs go to the published copy, none stays relative
-        assert not re.search(
-            r'\]\((?!https?:|#|[a-z_]+/[a-z_]+\.md)[^)]*\)', page)
+        assert not re.search(r'\]\((?!https?:|#|[a-z_]+/[a-z_]+\.md)[^)]*\)',
+                             page)
     assert '<a href="../_configs/configs/classification/' in (
         tmp_path / 'model_zoo' / 'classification.md').read_text()
     tfa = (tmp_path / 'model_zoo' / 'detection' / 'tfa.md').read_text()

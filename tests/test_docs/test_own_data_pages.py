@@ -7,7 +7,8 @@ other block runs in bash, with ``python`` meaning this interpreter. A
 ``{code-block}`` with a ``:caption:`` is a file the page asks the reader to
 save: it is written at that path. The training and test tools get extra
 ``--cfg-options`` after the page's own (``TINY``): two iterations, two
-meta-test tasks, no detection validation, no data workers; nothing else of the pages is changed.
+meta-test tasks, no detection validation, at most 10 detections per test
+image, no data workers; nothing else of the pages is changed.
 """
 import importlib.util
 import os
@@ -30,8 +31,7 @@ _NO_WORKERS = [
     'train_dataloader.num_workers=0',
     'train_dataloader.persistent_workers=False',
     'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
-    'test_dataloader.num_workers=0',
-    'test_dataloader.persistent_workers=False'
+    'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False'
 ]
 TINY: Dict[str, List[str]] = {
     'tools/classification/train.py': [
@@ -48,8 +48,8 @@ TINY: Dict[str, List[str]] = {
     ] + _NO_WORKERS,
     # a detector trained for two steps proposes boxes everywhere: keep the
     # evaluation of its test images short
-    'tools/detection/test.py': ['model.test_cfg.rcnn.max_per_img=10'] +
-    _NO_WORKERS,
+    'tools/detection/test.py':
+    ['model.test_cfg.rcnn.max_per_img=10'] + _NO_WORKERS,
 }
 
 Step = Tuple[str, str, str]  # (kind, path or '', text)
@@ -85,8 +85,8 @@ def parse_page(path: Path) -> List[Step]:
             if body and not body[0].strip():
                 body.pop(0)
             if 'caption' in options:
-                steps.append(('file', options['caption'],
-                              '\n'.join(body) + '\n'))
+                steps.append(
+                    ('file', options['caption'], '\n'.join(body) + '\n'))
     return steps
 
 
@@ -189,8 +189,7 @@ def _run_steps(page: Path, cwd: Path, capsys) -> Dict[str, str]:
 
 
 def _elapsed(started: Tuple[float, float]) -> Tuple[float, float]:
-    return (time.process_time() - started[0],
-            time.perf_counter() - started[1])
+    return (time.process_time() - started[0], time.perf_counter() - started[1])
 
 
 @pytest.fixture
@@ -210,16 +209,20 @@ def test_page_steps_are_found():
     steps = parse_page(PAGES / 'classification.md')
     kinds = [kind for kind, _, _ in steps]
     assert kinds.count('file') == 2 and kinds.count('shell') == 1
-    assert sum(text.startswith('python tools/classification/train.py')
-               for _, _, text in steps) == 2
+    assert sum(
+        text.startswith('python tools/classification/train.py')
+        for _, _, text in steps) == 2
     steps = parse_page(PAGES / 'detection.md')
     assert [kind for kind, _, _ in steps].count('file') == 4
-    assert sum(text.startswith('python tools/detection/train.py')
-               for _, _, text in steps) == 4
-    assert _with_tiny_budget('tools/classification/test.py', [
-        'a.py', 'b.pth', '--cfg-options', 'x=1', '--out', 'o.json'
-    ])[:5] == ['a.py', 'b.pth', '--cfg-options', 'x=1',
-               'test_dataloader.dataset.num_episodes=2']
+    assert sum(
+        text.startswith('python tools/detection/train.py')
+        for _, _, text in steps) == 4
+    assert _with_tiny_budget(
+        'tools/classification/test.py',
+        ['a.py', 'b.pth', '--cfg-options', 'x=1', '--out', 'o.json'])[:5] == [
+            'a.py', 'b.pth', '--cfg-options', 'x=1',
+            'test_dataloader.dataset.num_episodes=2'
+        ]
 
 
 def test_classification_page_runs(workspace, capsys):

@@ -245,8 +245,7 @@ def show_result_pyplot(img: ImageType,
     if support_imgs is None:
         figure = _draw_scores(plt, _rgb(img), result, display)
     else:
-        if support_labels is None or len(support_labels) != len(
-                support_imgs):
+        if support_labels is None or len(support_labels) != len(support_imgs):
             raise ValueError('give one support label per support image')
         shots: Dict[str, list] = {name: [] for name in scores}
         for image, label in zip(support_imgs, support_labels):
@@ -257,7 +256,8 @@ def show_result_pyplot(img: ImageType,
         figure = plt.figure(
             figsize=(3.4 + 1.1 * num_shots + 2.8, max(3.4, 1.1 * len(rows))))
         grid = figure.add_gridspec(
-            len(rows), 2 + num_shots,
+            len(rows),
+            2 + num_shots,
             width_ratios=[3.4] + [1.1] * num_shots + [2.8])
         query_axis = figure.add_subplot(grid[:, 0])
         query_axis.imshow(_rgb(img))
@@ -277,8 +277,8 @@ def show_result_pyplot(img: ImageType,
             bar.barh([0], [scores[name]], color=colour)
             bar.set_xlim(0, 1)
             bar.set_yticks([])
-            bar.set_title(f'{display(name)}: {scores[name]:.2f}',
-                          fontsize=9, loc='left')
+            bar.set_title(
+                f'{display(name)}: {scores[name]:.2f}', fontsize=9, loc='left')
             if row < len(rows) - 1:
                 bar.set_xticks([])
             else:

@@ -145,8 +145,8 @@ def show_result(
         out_file: str,
         score_thr: float = 0.3,
         min_size: int = 512,
-        support: Optional[Sequence[Tuple[str, np.ndarray]]] = None
-) -> np.ndarray:
+        support: Optional[Sequence[Tuple[str,
+                                         np.ndarray]]] = None) -> np.ndarray:
     """Draw the detections of one image: boxes, class names and scores;
     with ``support``, the support instances of every class beside them.
 
@@ -223,8 +223,12 @@ def _with_support_panel(drawn: np.ndarray,
                 axis.imshow(by_class[name][column])
             if column == 0:
                 axis.set_title(name, fontsize=8, loc='left')
-    figure.suptitle('support instances per class →', x=0.99, ha='right',
-                    fontsize=9, color='tab:gray')
+    figure.suptitle(
+        'support instances per class →',
+        x=0.99,
+        ha='right',
+        fontsize=9,
+        color='tab:gray')
     figure.tight_layout()
     figure.canvas.draw()
     panel = np.asarray(figure.canvas.buffer_rgba())[..., :3].copy()
@@ -286,8 +290,9 @@ def support_instances(cfg: Config,
                    min(width, int(np.ceil(x2 + pad_x))),
                    min(height, int(np.ceil(y2 + pad_y))))
             if box[2] > box[0] and box[3] > box[1]:
-                crops.setdefault(instance['bbox_label'], []).append(
-                    image[box[1]:box[3], box[0]:box[2]])
+                crops.setdefault(instance['bbox_label'],
+                                 []).append(image[box[1]:box[3],
+                                                  box[0]:box[2]])
     return [(classes[label], crop) for label in sorted(crops)
             for crop in crops[label]]
 

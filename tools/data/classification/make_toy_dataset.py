@@ -328,8 +328,7 @@ def make_toy_dataset(out: str,
                 ])
     if layout != 'folders':
         for split in SPLITS:
-            write_lines(
-                osp.join(out, f'{split}_classes.txt'), classes[split])
+            write_lines(osp.join(out, f'{split}_classes.txt'), classes[split])
     return classes
 
 

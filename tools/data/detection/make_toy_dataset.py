@@ -299,8 +299,7 @@ def write_annotation(path: str, img_id: str, size: int,
     ET.ElementTree(root).write(path)
 
 
-def coco_annotations(images: List[Tuple[str, List[dict]]],
-                     size: int) -> dict:
+def coco_annotations(images: List[Tuple[str, List[dict]]], size: int) -> dict:
     """A COCO instances dict of images and their objects.
 
     Boxes are the VOC file's, in COCO's 0-based ``[x, y, width, height]``
@@ -312,9 +311,7 @@ def coco_annotations(images: List[Tuple[str, List[dict]]],
     coco = dict(
         images=[],
         annotations=[],
-        categories=[
-            dict(id=category_id[name], name=name) for name in CLASSES
-        ])
+        categories=[dict(id=category_id[name], name=name) for name in CLASSES])
     for image_index, (img_id, objects) in enumerate(images, 1):
         coco['images'].append(
             dict(
