@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The many-seed toy recipe (`make demo-seeds`): TFA on the toy detection
+# dataset over NUM_SEEDS random K-shot sets (split seeds 0..NUM_SEEDS-1) at
+# 1 and 5 shots, all fine-tuned from one base model, reported as mean and
+# 95% confidence interval over the seeds (table, json, plot).
+#
+# It can be interrupted and started again: the base model is trained once
+# (its surgered checkpoint is kept), finished seeds are skipped and an
+# interrupted seed resumes from its last checkpoint.
+#
+# Knobs: PYTHON (interpreter), SEEDS_WORK_DIR (default
+# work_dirs/toy_detection_seeds), NUM_SEEDS (default 5), OMP_NUM_THREADS
+# (default 1).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+if [ -z "${PYTHON:-}" ]; then
+    if [ -x .venv/bin/python ]; then
+        PYTHON=.venv/bin/python
+    else
+        PYTHON=python
+    fi
+fi
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+
+DATA=data/toy_det
+CONFIGS=configs/detection/tfa/toy
+BASE_CONFIG=$CONFIGS/tfa_tiny-r18_fpn_toy_base-training.py
+WORK_DIR=${SEEDS_WORK_DIR:-work_dirs/toy_detection_seeds}
+NUM_SEEDS=${NUM_SEEDS:-5}
+START=$SECONDS
+
+step() {
+    echo
+    echo "==> [$((SECONDS - START)) s] $*"
+}
+
+if [ -f "$DATA/ImageSets/Main/test.txt" ]; then
+    step "toy dataset: using $DATA"
+else
+    step "toy dataset: generating $DATA"
+    "$PYTHON" tools/data/detection/make_toy_dataset.py "$DATA" --overwrite
+fi
+LAST_SEED=$((NUM_SEEDS - 1))
+if [ ! -d "$DATA/few_shot_ann/seed$LAST_SEED" ]; then
+    # the same files for the seeds already there (each class and seed has
+    # its own random stream)
+    step "K-shot split files of seeds 0-$LAST_SEED"
+    "$PYTHON" tools/data/detection/prepare_few_shot_split.py --format voc \
+        --data-root "$DATA" --ann-file ImageSets/Main/trainval.txt \
+        --classes circle square triangle ring cross hexagon star diamond \
+        --novel-classes star diamond --shots 1 2 3 5 10 \
+        --seeds $(seq 0 "$LAST_SEED") --out "$DATA/few_shot_ann"
+fi
+
+SURGERED=$WORK_DIR/base/base_model_random_init_bbox_head.pth
+if [ -f "$SURGERED" ]; then
+    step "base model: using $SURGERED"
+else
+    step "base training on the 6 base classes, work dir $WORK_DIR/base"
+    "$PYTHON" tools/detection/train.py "$BASE_CONFIG" \
+        --work-dir "$WORK_DIR/base"
+    step "surgery: rows for the 2 novel classes"
+    "$PYTHON" tools/detection/misc/initialize_bbox_head.py \
+        --src1 "$(cat "$WORK_DIR/base/last_checkpoint")" \
+        --method random_init \
+        --config "$CONFIGS/tfa_tiny-r18_fpn_toy_1shot-fine-tuning.py" \
+        --save-dir "$WORK_DIR/base"
+fi
+
+step "1- and 5-shot fine-tuning and test over split seeds 0-$LAST_SEED"
+# no validation runs: the test of every seed evaluates the same images
+"$PYTHON" tools/detection/multi_seed.py run \
+    "$CONFIGS/tfa_tiny-r18_fpn_toy_1shot-fine-tuning.py" \
+    "$CONFIGS/tfa_tiny-r18_fpn_toy_5shot-fine-tuning.py" \
+    --num-seeds "$NUM_SEEDS" --work-dir "$WORK_DIR/tfa" --title "TFA, toy" \
+    --cfg-options load_from="$SURGERED" train_cfg.val_begin=1000000
+
+step "done"
+BASE_AP50=$("$PYTHON" -c "import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+val = [json.loads(l) for l in lines if 'pascal_voc/AP50' in l]
+print(f\"{100 * val[-1]['pascal_voc/AP50']:.1f}\")" \
+    "$(ls "$WORK_DIR"/base/*/vis_data/scalars.json | tail -n 1)")
+echo "base model (one training run), 6 base classes: AP50 $BASE_AP50 %"
+echo "work dir: $WORK_DIR (base model; tfa/<config>/seed<s>/ of every run;" \
+    "tfa/seeds_summary.json and .png)"
