@@ -1,11 +1,13 @@
 """Many random few-shot sets: the split seed of a config
 (``split_seed``), the statistics over seeds and ``tools/detection/
 multi_seed.py`` on fake ``test_results.json`` trees (aggregation, bad
-inputs, skipping finished seeds, the launch commands). The tiny real run is
-in ``test_det_tools_e2e.py``."""
+inputs, skipping finished seeds, the launch commands) and with stand-in
+train/test scripts. The tiny real run (slow) is in
+``test_det_tools_e2e.py``."""
 import json
 import math
 import shlex
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -429,3 +431,116 @@ def test_run_refuses_bad_inputs_before_running_anything(
         capsys)
     assert status == 2 and 'the tool sets it' in err
     assert not list(run_cwd.glob('**/multi_seed.json'))
+
+
+# stand-ins for tools/detection/{train,test}.py: they take the arguments
+# of the real ones and write what the real ones write, without a model
+FAKE_TRAIN = """
+import os, sys
+args = sys.argv[1:]
+work_dir = args[args.index('--work-dir') + 1]
+os.makedirs(work_dir, exist_ok=True)
+with open(os.path.join(work_dir, 'calls.txt'), 'a') as f:
+    f.write('train ' + ' '.join(args) + '\\n')
+checkpoint = os.path.join(work_dir, 'iter_2.pth')
+open(checkpoint, 'w').close()
+with open(os.path.join(work_dir, 'last_checkpoint'), 'w') as f:
+    f.write(checkpoint)
+"""
+FAKE_TEST = """
+import json, os, sys
+args = sys.argv[1:]
+work_dir = args[args.index('--work-dir') + 1]
+with open(os.path.join(work_dir, 'calls.txt'), 'a') as f:
+    f.write('test ' + ' '.join(args) + '\\n')
+seed = int([a for a in args if a.startswith('split_seed=')][0][11:])
+if str(seed) == os.environ.get('FAIL_SEED'):
+    sys.exit(3)
+novel = 0.1 * (seed + 1)
+metrics = {}
+for split, value in (('', 0.7), ('BASE_CLASSES_', 0.8),
+                     ('NOVEL_CLASSES_', novel)):
+    metrics[f'pascal_voc/{split}mAP'] = value
+    metrics[f'pascal_voc/{split}AP50'] = value
+with open(os.path.join(work_dir, 'test_results.json'), 'w') as f:
+    json.dump(dict(config=args[0], checkpoint=args[1],
+                   config_digest=os.environ['DIGEST'], split_seed=seed,
+                   num_shots=1, train_seed=seed,
+                   class_splits=['BASE_CLASSES', 'NOVEL_CLASSES'],
+                   metrics=metrics, table=[]), f)
+"""
+
+
+@pytest.fixture
+def stand_ins(run_cwd, tool, monkeypatch):
+    root = run_cwd / 'fake_root'
+    scripts = root / 'tools/detection'
+    scripts.mkdir(parents=True)
+    (scripts / 'train.py').write_text(textwrap.dedent(FAKE_TRAIN))
+    (scripts / 'test.py').write_text(textwrap.dedent(FAKE_TEST))
+    monkeypatch.setattr(tool, 'ROOT', str(root))
+    monkeypatch.setenv(
+        'DIGEST',
+        config_digest(load_config(ONE_SHOT, dict(load_from='b.pth'))))
+    return run_cwd
+
+
+def test_run_trains_tests_and_summarises_every_seed(stand_ins, tool, run_tool,
+                                                    capsys):
+    work_dir = stand_ins / 'sweep'
+    argv = [
+        'run', ONE_SHOT, '--num-seeds', '3', '--work-dir', 'sweep',
+        '--cfg-options', 'load_from=b.pth'
+    ]
+    status, out, err = run_tool(tool, argv, capsys)
+    assert status == 0, err
+    for seed in range(3):
+        train, test = (work_dir / f'seed{seed}' /
+                       'calls.txt').read_text().splitlines()
+        assert train == (f'train {ONE_SHOT} --work-dir sweep/seed{seed} '
+                         f'--seed {seed} --cfg-options split_seed={seed} '
+                         'load_from=b.pth')
+        # the last checkpoint of the training run is tested
+        assert test == (f'test {ONE_SHOT} sweep/seed{seed}/iter_2.pth '
+                        f'--work-dir sweep/seed{seed} --cfg-options '
+                        f'split_seed={seed} load_from=b.pth')
+    summary = json.loads((work_dir / 'seeds_summary.json').read_text())
+    novel = [
+        r for r in summary['rows']
+        if r['classes'] == 'NOVEL_CLASSES' and r['metric'] == 'AP50'
+    ][0]
+    assert novel['values'] == pytest.approx([10.0, 20.0, 30.0])
+    # std 10, t(0.975, 2) = 4.302653
+    assert novel['ci'] == pytest.approx(4.302652729911275 * 10 / math.sqrt(3))
+    assert (work_dir / 'seeds_summary.png').is_file()
+    plan = json.loads((work_dir / 'multi_seed.json').read_text())
+    assert plan['seeds'] == [0, 1, 2]
+    assert plan['cfg_options'] == ['load_from=b.pth']
+    # a second call with one more seed runs only that one, resuming it
+    (work_dir / 'seed3').mkdir()
+    (work_dir / 'seed3' / 'last_checkpoint').write_text('x')
+    status, out, err = run_tool(tool,
+                                argv[:2] + ['--num-seeds', '4'] + argv[4:],
+                                capsys)
+    assert status == 0, err
+    assert out.count('finished, skipped') == 3
+    calls = (work_dir / 'seed0' / 'calls.txt').read_text().splitlines()
+    assert len(calls) == 2
+    assert '--resume' in (work_dir / 'seed3' / 'calls.txt').read_text()
+    assert '| 1     | NOVEL_CLASSES | 4     | 25.0 ±' in out
+
+
+def test_failed_seed_is_named_and_not_averaged_away(stand_ins, tool, run_tool,
+                                                    capsys, monkeypatch):
+    monkeypatch.setenv('FAIL_SEED', '1')
+    status, out, err = run_tool(tool, [
+        'run', ONE_SHOT, '--num-seeds', '3', '--work-dir', 'sweep',
+        '--cfg-options', 'load_from=b.pth'
+    ], capsys)
+    lines = err.strip().splitlines()
+    assert status == 2
+    assert lines[0].startswith(f'multi_seed: seed 1 of {ONE_SHOT} failed '
+                               '(exit status 3)')
+    assert lines[1].startswith('multi_seed: error: sweep: no finished run '
+                               'of seed(s) 1')
+    assert not (stand_ins / 'sweep' / 'seeds_summary.json').exists()
