@@ -95,7 +95,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='one config: its work dir (default work_dirs/<config name>), '
         'holding seed<s>/; several configs: the folder of their work dirs '
         '<work dir>/<config name>/ (required)')
-    run.add_argument('--launcher', choices=LAUNCHERS, default='none')
+    run.add_argument(
+        '--launcher',
+        choices=LAUNCHERS,
+        default='none',
+        help='none: train.py and test.py on this machine, seed after seed; '
+        'pytorch: dist_train.sh / dist_test.sh, seed after seed; slurm: one '
+        'job per seed (slurm_train.sh / slurm_test.sh), all at once')
     run.add_argument(
         '--gpus',
         type=int,
@@ -189,8 +195,6 @@ def _add_seed_args(parser: argparse.ArgumentParser,
         '--seeds', type=int, nargs='+', help='the split seeds, e.g. 0 1 2')
     group.add_argument(
         '--num-seeds', type=int, help='seeds 0 to N-1 (as --seeds)')
-    if not required:
-        parser.set_defaults(seeds=None)
 
 
 def _add_summary_args(parser: argparse.ArgumentParser) -> None:
