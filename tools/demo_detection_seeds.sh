@@ -8,41 +8,17 @@
 # (its surgered checkpoint is kept), finished seeds are skipped and an
 # interrupted seed resumes from its last checkpoint.
 #
-# Knobs: PYTHON (interpreter), SEEDS_WORK_DIR (default
-# work_dirs/toy_detection_seeds), NUM_SEEDS (default 5), OMP_NUM_THREADS
-# (default 1).
+# Knobs: PYTHON, OMP_NUM_THREADS (see tools/demo_detection_common.sh),
+# SEEDS_WORK_DIR (default work_dirs/toy_detection_seeds), NUM_SEEDS
+# (default 5).
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$ROOT"
-if [ -z "${PYTHON:-}" ]; then
-    if [ -x .venv/bin/python ]; then
-        PYTHON=.venv/bin/python
-    else
-        PYTHON=python
-    fi
-fi
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
-
-DATA=data/toy_det
-CONFIGS=configs/detection/tfa/toy
-BASE_CONFIG=$CONFIGS/tfa_tiny-r18_fpn_toy_base-training.py
+source "$(dirname "${BASH_SOURCE[0]}")/demo_detection_common.sh"
 WORK_DIR=${SEEDS_WORK_DIR:-work_dirs/toy_detection_seeds}
 NUM_SEEDS=${NUM_SEEDS:-5}
-START=$SECONDS
-
-step() {
-    echo
-    echo "==> [$((SECONDS - START)) s] $*"
-}
-
-if [ -f "$DATA/ImageSets/Main/test.txt" ]; then
-    step "toy dataset: using $DATA"
-else
-    step "toy dataset: generating $DATA"
-    "$PYTHON" tools/data/detection/make_toy_dataset.py "$DATA" --overwrite
-fi
 LAST_SEED=$((NUM_SEEDS - 1))
+
+toy_dataset
 if [ ! -d "$DATA/few_shot_ann/seed$LAST_SEED" ]; then
     # the same files for the seeds already there (each class and seed has
     # its own random stream)
@@ -58,31 +34,18 @@ SURGERED=$WORK_DIR/base/base_model_random_init_bbox_head.pth
 if [ -f "$SURGERED" ]; then
     step "base model: using $SURGERED"
 else
-    step "base training on the 6 base classes, work dir $WORK_DIR/base"
-    "$PYTHON" tools/detection/train.py "$BASE_CONFIG" \
-        --work-dir "$WORK_DIR/base"
-    step "surgery: rows for the 2 novel classes"
-    "$PYTHON" tools/detection/misc/initialize_bbox_head.py \
-        --src1 "$(cat "$WORK_DIR/base/last_checkpoint")" \
-        --method random_init \
-        --config "$CONFIGS/tfa_tiny-r18_fpn_toy_1shot-fine-tuning.py" \
-        --save-dir "$WORK_DIR/base"
+    toy_base_model "$WORK_DIR/base"
 fi
 
 step "1- and 5-shot fine-tuning and test over split seeds 0-$LAST_SEED"
 # no validation runs: the test of every seed evaluates the same images
 "$PYTHON" tools/detection/multi_seed.py run \
-    "$CONFIGS/tfa_tiny-r18_fpn_toy_1shot-fine-tuning.py" \
-    "$CONFIGS/tfa_tiny-r18_fpn_toy_5shot-fine-tuning.py" \
+    "$ONE_SHOT_CONFIG" "$CONFIGS/tfa_tiny-r18_fpn_toy_5shot-fine-tuning.py" \
     --num-seeds "$NUM_SEEDS" --work-dir "$WORK_DIR/tfa" --title "TFA, toy" \
     --cfg-options load_from="$SURGERED" train_cfg.val_begin=1000000
 
 step "done"
-BASE_AP50=$("$PYTHON" -c "import json, sys
-lines = open(sys.argv[1]).read().splitlines()
-val = [json.loads(l) for l in lines if 'pascal_voc/AP50' in l]
-print(f\"{100 * val[-1]['pascal_voc/AP50']:.1f}\")" \
-    "$(ls "$WORK_DIR"/base/*/vis_data/scalars.json | tail -n 1)")
-echo "base model (one training run), 6 base classes: AP50 $BASE_AP50 %"
+echo "base model (one training run), 6 base classes: AP50" \
+    "$(base_ap50 "$WORK_DIR/base") %"
 echo "work dir: $WORK_DIR (base model; tfa/<config>/seed<s>/ of every run;" \
     "tfa/seeds_summary.json and .png)"
