@@ -50,11 +50,13 @@ from typing import Any, Dict, List, NamedTuple, Optional, Sequence
 
 from mmengine.registry import DefaultScope
 
-from mmfewshot.detection.apis import (
-    TEST_RESULTS_FILE, MultiSeedError, check_complete, config_digest,
-    format_comparison_table, format_summary_table, plot_metric_name,
-    plot_summary, read_seed_runs, read_test_results, seed_folder, summarize,
-    write_summary)
+from mmfewshot.detection.apis import (TEST_RESULTS_FILE, MultiSeedError,
+                                      check_complete, config_digest,
+                                      format_comparison_table,
+                                      format_summary_table, plot_metric_name,
+                                      plot_summary, read_seed_runs,
+                                      read_test_results, seed_folder,
+                                      summarize, write_summary)
 from mmfewshot.detection.datasets import (SPLIT_SEED_KEY, apply_split_seed,
                                           benchmark_entries)
 from mmfewshot.detection.registry import DATASETS
