@@ -298,8 +298,7 @@ def test_nway_kshot_one_shot_per_image_keeps_the_originals_pool():
     assert [(item['img_path'], item['instances'][0]['bbox_label'])
             for item in dataset.get_support_data_list()] == [
                 (f'img_{image}.jpg', label)
-                for label, refs in expected_pool.items()
-                for image, _ in refs
+                for label, refs in expected_pool.items() for image, _ in refs
             ]
 
     # with room for one instance a class: img_0 gives a, img_1 b, img_2 c,

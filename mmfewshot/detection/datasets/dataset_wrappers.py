@@ -474,8 +474,7 @@ class NWayKShotDataset(Dataset):
             for label in self.support_pool.by_label
         }
         refs_in_order = sorted(
-            (ref, label)
-            for label, refs in self.support_pool.by_label.items()
+            (ref, label) for label, refs in self.support_pool.by_label.items()
             for ref in refs)
         image_done = -1
         for (idx, instance_idx), label in refs_in_order:

@@ -3,10 +3,10 @@
 # with a 60-way 1-shot support batch per iteration, drawn from a pool of at
 # most 200 instances a class that keeps, image by image in dataset order,
 # the first instance whose class still has room (as the original), support
-# instances as 224x224 image + mask. Model initialisation with the support instances of
-# training before every validation and test (COCO 5k); the checkpoints
-# carry them. The method config names the classes and evaluated splits.
-# Data layout: tools/data/detection/coco/README.md.
+# instances as 224x224 image + mask. Model initialisation with the support
+# instances of training before every validation and test (COCO 5k); the
+# checkpoints carry them. The method config names the classes and evaluated
+# splits. Data layout: tools/data/detection/coco/README.md.
 _base_ = ['../fine_tune_based/base_coco.py', '../../schedules/schedule.py']
 query_pipeline = [
     dict(type='LoadImageFromFile'),
