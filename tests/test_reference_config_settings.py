@@ -479,6 +479,9 @@ def our_normalisation(flat: Dict[str, Any], key: str, steps: list) -> dict:
     to_rgb = settings.get('bgr_to_rgb', settings.get('to_rgb', False))
     found = dict(normalize=[mean, std, to_rgb])
     divisor = settings.get('pad_size_divisor', 1)
+    if key.startswith(('data.val.', 'data.test.')) and \
+            settings.get('test_pad_size_divisor') is not None:
+        divisor = settings['test_pad_size_divisor']
     if divisor not in (None, 1):
         found['pad'] = divisor
     return found
@@ -857,18 +860,6 @@ DIFFERENCES = [
      'data.train.dataset.type',
      "the original's meta stage reads miniImageNet images "
      '(meta_baseline/README.md)'),
-    ('detection/meta_rcnn/*/*fine-tuning.py',
-     'data.train.dataset.multi_pipelines.query.pad',
-     'our data preprocessor pads training and test batches alike, and the '
-     "original pads its fine-tuning queries to multiples of 32 but neither "
-     'its base-training queries nor its test images (meta_rcnn/README.md)'),
-    ('detection/fsdetview/*/*fine-tuning.py',
-     'data.train.dataset.multi_pipelines.query.pad',
-     'as for Meta R-CNN (meta_rcnn/README.md)'),
-    ('detection/mpsr/*', 'data.*.pipeline.pad',
-     'our data preprocessor pads training and test batches alike, to '
-     'multiples of 32 as the original pads its training images; it does not '
-     'pad its test images (mpsr/README.md)'),
     ('detection/attention_rpn/*', 'model.roi_head.bbox_head.with_avg_pool',
      "the original's relation head inherits mmdet's average pool and never "
      'uses it'),
