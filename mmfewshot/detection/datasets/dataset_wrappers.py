@@ -34,8 +34,6 @@ from mmfewshot.utils.errors import ConfigError, ConfigKeyError
 from .utils import valid_instances
 
 DatasetLike = Union[dict, Dataset]
-# how NWayKShotDataset builds its support pool
-SUPPORT_POOLS = ('first', 'random')
 # (item index, instance index) of one target instance of a dataset.
 InstanceRef = Tuple[int, int]
 
@@ -406,6 +404,9 @@ class NWayKShotDataset(Dataset):
             one shot per image is drawn from all of them).
     """
 
+    #: the ways to build the support pool
+    SUPPORT_POOLS = ('first', 'random')
+
     def __init__(self,
                  query_dataset: DatasetLike,
                  support_dataset: Optional[DatasetLike] = None,
@@ -417,10 +418,10 @@ class NWayKShotDataset(Dataset):
                  repeat_times: int = 1,
                  seed: Optional[int] = None) -> None:
         owner = type(self).__name__
-        if support_pool not in SUPPORT_POOLS:
+        if support_pool not in self.SUPPORT_POOLS:
             raise ConfigError(
-                f'{owner}: support_pool must be one of {SUPPORT_POOLS}, got '
-                f'{support_pool!r}')
+                f'{owner}: support_pool must be one of {self.SUPPORT_POOLS}, '
+                f'got {support_pool!r}')
         _check_positive(
             owner,
             num_support_ways=num_support_ways,
