@@ -246,6 +246,7 @@ def our_meta_test(loop: dict, model: dict) -> Dict[str, Any]:
     meta_test = loop['meta_test_cfg']
     out = {
         'fast_test': meta_test['fast_test'],
+        'support_train_mode': meta_test.get('support_train_mode', False),
         # our support and query loaders take a whole set per batch
         'support.batch_size': 'whole set',
         'query.batch_size': 'whole set'
@@ -478,6 +479,9 @@ def our_normalisation(flat: Dict[str, Any], key: str, steps: list) -> dict:
     to_rgb = settings.get('bgr_to_rgb', settings.get('to_rgb', False))
     found = dict(normalize=[mean, std, to_rgb])
     divisor = settings.get('pad_size_divisor', 1)
+    if key.startswith(('data.val.', 'data.test.')) and \
+            settings.get('test_pad_size_divisor') is not None:
+        divisor = settings['test_pad_size_divisor']
     if divisor not in (None, 1):
         found['pad'] = divisor
     return found
@@ -558,6 +562,30 @@ def copied_model_init(flat: Dict[str, Any]) -> Dict[str, Any]:
             out[f'data.model_init.{key}'] = None
     if flat.get('data.model_init.classes') is None:
         out['data.model_init.classes'] = flat.get('data.train.dataset.classes')
+    return out
+
+
+# The original's classifiers whose meta test, with fast_test off, runs the
+# support images through a model in training mode that BatchNorm with
+# running statistics sees: the Baseline family puts its backbone in
+# evaluation mode itself, and MAML's BatchNorm keeps no running statistics
+# (batch statistics in either mode).
+SUPPORT_TRAIN_MODE_CLASSIFIERS = ('ProtoNet', 'MatchingNet', 'RelationNet',
+                                  'MetaBaseline')
+
+
+def support_train_mode(flat: Dict[str, Any]) -> Dict[str, Any]:
+    """Whether the original's meta tests run the support set in training
+    mode: wherever ``fast_test`` is off (its test tool never puts the model
+    in evaluation mode, and validation runs on the training model), for
+    the classifiers of ``SUPPORT_TRAIN_MODE_CLASSIFIERS``."""
+    out = {}
+    for split in ('val', 'test'):
+        prefix = f'data.{split}.meta_test_cfg'
+        if f'{prefix}.fast_test' in flat:
+            out[f'{prefix}.support_train_mode'] = not flat[
+                f'{prefix}.fast_test'] and flat.get(
+                    'model.type') in SUPPORT_TRAIN_MODE_CLASSIFIERS
     return out
 
 
@@ -740,6 +768,7 @@ def canonical(flat: Dict[str, Any], side: str) -> Dict[str, Any]:
             else:
                 out[key] = value
         out.update(whole_set_batches(flat))
+        out.update(support_train_mode(flat))
     else:
         out.update(voc_box_offsets(flat))
     out.update(pipelines(flat, side))
@@ -809,6 +838,13 @@ NOT_COMPARED = [
      'load them first'),
     ('data.train.support_dataset.multi_pipelines.query*', 'detection/*',
      'a support dataset runs only its support pipeline'),
+    ('data.val.meta_test_cfg.fast_test', 'classification/baseline*/'
+     'tiered_imagenet/*', 'the Baseline family runs its backbone in '
+     'evaluation mode in any meta test, so cached features answer the '
+     "tasks exactly as the original's task by task validation does, only "
+     'faster (support_train_mode is compared)'),
+    ('data.val.meta_test_cfg.fast_test', 'classification/neg_margin/'
+     'tiered_imagenet/*', 'as for the Baseline family'),
     ('*.init_cfg.checkpoint', 'detection/tfa/tfa_r101_fpn.py',
      "TFA's model file serves only its fine-tuning configs, which start "
      'from the base model'),
@@ -820,38 +856,10 @@ NOT_COMPARED = [
 # Deliberate differences, each listed in its method README's differences:
 # (config pattern, key pattern, reason).
 DIFFERENCES = [
-    ('classification/*', 'data.val.meta_test_cfg.fast_test',
-     'the original validates task by task with the support set run through '
-     'a model in training mode (BatchNorm on batch statistics); ours '
-     'validates as it tests, in evaluation mode, with cached features '
-     'where the backbone is fixed (configs/classification/README.md)'),
-    ('classification/*/tiered_imagenet/*', 'data.test.meta_test_cfg'
-     '.fast_test', 'as for validation: the original tests ProtoNet, '
-     'MatchingNet and Meta-Baseline on tieredImageNet task by task with '
-     'the support set in training mode; ours in evaluation mode, from '
-     'cached features (configs/classification/README.md)'),
     ('classification/meta_baseline/tiered_imagenet/*',
      'data.train.dataset.type',
      "the original's meta stage reads miniImageNet images "
      '(meta_baseline/README.md)'),
-    ('classification/baseline_plus/mini_imagenet/*', 'model.head.num_classes',
-     "the original's base-class head has 100 outputs for the 64 classes "
-     '(baseline_plus/README.md)'),
-    ('classification/neg_margin/mini_imagenet/*', 'model.head.num_classes',
-     "the original's base-class head has 100 outputs for the 64 classes "
-     '(neg_margin/README.md)'),
-    ('detection/meta_rcnn/*/*fine-tuning.py',
-     'data.train.dataset.multi_pipelines.query.pad',
-     'our data preprocessor pads training and test batches alike, and the '
-     "original pads its fine-tuning queries to multiples of 32 but neither "
-     'its base-training queries nor its test images (meta_rcnn/README.md)'),
-    ('detection/fsdetview/*/*fine-tuning.py',
-     'data.train.dataset.multi_pipelines.query.pad',
-     'as for Meta R-CNN (meta_rcnn/README.md)'),
-    ('detection/mpsr/*', 'data.*.pipeline.pad',
-     'our data preprocessor pads training and test batches alike, to '
-     'multiples of 32 as the original pads its training images; it does not '
-     'pad its test images (mpsr/README.md)'),
     ('detection/attention_rpn/*', 'model.roi_head.bbox_head.with_avg_pool',
      "the original's relation head inherits mmdet's average pool and never "
      'uses it'),

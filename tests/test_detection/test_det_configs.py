@@ -238,6 +238,11 @@ def _shrink(node):
         if 'num_support_shots' in node:
             # the generated data holds one or two instances of a class
             node['num_support_shots'] = 1
+        if node.get('one_support_shot_per_image'):
+            # the generated images hold two classes, each in one or two
+            # images: one instance per image would leave classes without
+            # any (the original's pool, kept by the configs)
+            node['one_support_shot_per_image'] = False
         if node.get('min_bbox_area'):
             # the generated boxes are about 20 x 30 pixels
             node['min_bbox_area'] = 16 * 16

@@ -3,8 +3,11 @@
 # aggregators' BatchNorm1d statistics keep updating as in the original
 # toolbox; new classifier, regressor and meta classifier for the 80
 # classes).
+# The query images of fine-tuning are padded to multiples of 32, test images
+# and base training only to their batch, as by the original's pipelines.
 _base_ = ['./fsdetview_r50_c4.py']
 model = dict(
+    data_preprocessor=dict(pad_size_divisor=32, test_pad_size_divisor=1),
     frozen_parameters=[
         'backbone', 'rpn_head', 'roi_head.shared_head',
         'roi_head.aggregation_layer'

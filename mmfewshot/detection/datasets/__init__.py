@@ -19,6 +19,8 @@ from .multi_scale_transforms import (CropSquareInstance,
                                      MultiImagePackDetInputs,
                                      MultiImageRandomCrop,
                                      MultiImageRandomFlip, ResizeToMultiScale)
+from .split_seed import (SPLIT_SEED_KEY, apply_split_seed, benchmark_entries,
+                         few_shot_setting)
 from .transforms import CropInstance, CropResizeInstance, GenerateMask
 from .utils import count_instances, valid_instances
 from .voc import (FewShotVOCCopyDataset, FewShotVOCDataset,
@@ -38,5 +40,7 @@ __all__ = [
     'TwoBranchDataloader', 'build_fewshot_dataloader',
     'build_nway_kshot_dataloader', 'build_two_branch_dataloader',
     'collate_support_batches', 'CropSquareInstance', 'ResizeToMultiScale',
-    'MultiImageRandomCrop', 'MultiImageRandomFlip', 'MultiImagePackDetInputs'
+    'MultiImageRandomCrop', 'MultiImageRandomFlip', 'MultiImagePackDetInputs',
+    'SPLIT_SEED_KEY', 'apply_split_seed', 'benchmark_entries',
+    'few_shot_setting'
 ]

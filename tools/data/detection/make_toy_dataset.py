@@ -115,8 +115,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--split-seeds',
         type=int,
         nargs='+',
-        default=[0, 1, 2],
-        help='seeds of the K-shot split files')
+        default=[0, 1, 2, 3, 4],
+        help='seeds of the K-shot split files (those of `make demo-seeds`)')
     parser.add_argument(
         '--coco',
         action='store_true',

@@ -11,7 +11,7 @@ norm_cfg = dict(type='BN', requires_grad=False)
 model = dict(
     type='FasterRCNN',
     data_preprocessor=dict(
-        type='DetDataPreprocessor',
+        type='FewShotDetDataPreprocessor',
         mean=[103.530, 116.280, 123.675],
         std=[1.0, 1.0, 1.0],
         bgr_to_rgb=False,
