@@ -106,9 +106,32 @@ class Linker:
             is appended), or '' to link the published copy of configs/.
     """
 
-    def __init__(self, pages: Dict[str, str], repo_url: str) -> None:
+    def __init__(self,
+                 pages: Dict[str, str],
+                 repo_url: str,
+                 root: str = '',
+                 docs: str = '') -> None:
         self.pages = pages
         self.repo_url = repo_url.rstrip('/')
+        self.root = root
+        self.docs = docs
+
+    def image(self, source: str, target: str, page: str) -> Optional[str]:
+        """An image of README ``source`` copied next to the generated
+        pages (``model_zoo/_images/``); its path relative to ``page``, or
+        None to keep the link (an address, or a file that does not
+        exist)."""
+        if re.match(r'^[a-z][a-z0-9+.-]*:', target) or not self.docs:
+            return None
+        repo_path = osp.normpath(osp.join(osp.dirname(source), target))
+        if not osp.isfile(osp.join(self.root, repo_path)):
+            return None
+        name = repo_path.replace(os.sep, '/').replace('/', '__')
+        copy = osp.join(self.docs, 'model_zoo', '_images', name)
+        os.makedirs(osp.dirname(copy), exist_ok=True)
+        shutil.copyfile(osp.join(self.root, repo_path), copy)
+        relative = osp.relpath(f'model_zoo/_images/{name}', osp.dirname(page))
+        return relative.replace(os.sep, '/')
 
     def target(self, source: str, target: str,
                page: str) -> Optional[Tuple[str, bool]]:
@@ -139,8 +162,12 @@ class Linker:
 
         def replace(match: re.Match) -> str:
             image, text, target = match.groups()
+            if image:
+                copied = self.image(source, target, page)
+                return match.group(0) if copied is None else \
+                    f'![{text}]({copied})'
             new = self.target(source, target, page)
-            if new is None or image:
+            if new is None:
                 return match.group(0)
             address, raw = new
             if raw:
@@ -296,7 +323,7 @@ def generate(root: str, docs: str, repo_url: str) -> List[str]:
         for name, field_readmes in readmes.items()
         for readme in field_readmes
     }
-    linker = Linker(pages, repo_url)
+    linker = Linker(pages, repo_url, root, docs)
 
     def folder_link(folder: str, page: str) -> str:
         method = osp.basename(folder)

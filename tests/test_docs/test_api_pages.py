@@ -78,9 +78,12 @@ def test_model_zoo_pages_cover_every_method(tmp_path):
         page = (tmp_path / 'model_zoo' / f'{field}.md').read_text()
         for method in methods:
             assert f'({field}/{method}.md)' in page, method
-        # links to configs go to the published copy, none stays relative
-        assert not re.search(r'\]\((?!https?:|#|[a-z_]+/[a-z_]+\.md)[^)]*\)',
-                             page)
+        # links to configs go to the published copy, images to copies
+        # beside the pages: none stays relative to the README
+        assert not re.search(
+            r'\]\((?!https?:|#|[a-z_]+/[a-z_]+\.md|_images/)[^)]*\)', page)
+        for image in re.findall(r'!\[[^]]*\]\((_images/[^)]+)\)', page):
+            assert (tmp_path / 'model_zoo' / image).is_file(), image
     assert '<a href="../_configs/configs/classification/' in (
         tmp_path / 'model_zoo' / 'classification.md').read_text()
     tfa = (tmp_path / 'model_zoo' / 'detection' / 'tfa.md').read_text()
