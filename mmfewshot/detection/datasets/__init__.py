@@ -1,10 +1,12 @@
 from .base import BaseFewShotDataset
-from .class_splits import (
-    ALL_CLASSES, ALL_CLASSES_SPLIT1, ALL_CLASSES_SPLIT2, ALL_CLASSES_SPLIT3,
-    BASE_CLASSES, BASE_CLASSES_SPLIT1, BASE_CLASSES_SPLIT2,
-    BASE_CLASSES_SPLIT3, COCO_CATEGORY_IDS, COCO_SPLIT, NOVEL_CLASSES,
-    NOVEL_CLASSES_SPLIT1, NOVEL_CLASSES_SPLIT2, NOVEL_CLASSES_SPLIT3,
-    VOC_SPLIT, get_novel_classes, get_split_classes, read_dataset_classes)
+from .class_splits import (ALL_CLASSES, ALL_CLASSES_SPLIT1, ALL_CLASSES_SPLIT2,
+                           ALL_CLASSES_SPLIT3, BASE_CLASSES,
+                           BASE_CLASSES_SPLIT1, BASE_CLASSES_SPLIT2,
+                           BASE_CLASSES_SPLIT3, COCO_CATEGORY_IDS, COCO_SPLIT,
+                           NOVEL_CLASSES, NOVEL_CLASSES_SPLIT1,
+                           NOVEL_CLASSES_SPLIT2, NOVEL_CLASSES_SPLIT3,
+                           VOC_SPLIT, get_novel_classes, get_split_classes,
+                           read_dataset_classes)
 from .coco import (FewShotCocoCopyDataset, FewShotCocoDataset,
                    FewShotCocoDefaultDataset)
 from .dataloader_wrappers import (NWayKShotDataloader, TwoBranchDataloader,

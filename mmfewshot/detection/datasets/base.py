@@ -39,7 +39,7 @@ from mmfewshot.utils.atomic import atomic_write
 from mmfewshot.utils.class_names import as_class_names
 from mmfewshot.utils.errors import (ConfigError, ConfigKeyError, DataError,
                                     raise_for_unreadable_image)
-from .class_splits import (get_novel_classes, get_split_classes, is_split_name)
+from .class_splits import get_novel_classes, get_split_classes, is_split_name
 from .utils import count_instances, valid_instances
 
 Transforms = List[Union[dict, Callable]]
