@@ -15,7 +15,6 @@ import pytest
 import torch
 from mmdet.evaluation.functional import eval_map
 from mmengine.config import Config
-from mmengine.logging import MMLogger
 from PIL import Image
 
 from mmfewshot.detection.datasets import (FewShotCocoDataset,
@@ -30,25 +29,6 @@ ROOT = Path(__file__).resolve().parents[2]
 META_RCNN_1SHOT = str(ROOT / 'configs/detection/meta_rcnn/toy/'
                       'meta-rcnn_tiny-r18_c4_toy_1shot-fine-tuning.py')
 LOAD = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations')]
-
-
-class LogRecords(logging.Handler):
-
-    def __init__(self):
-        super().__init__(logging.INFO)
-        self.records = []
-
-    def emit(self, record):
-        self.records.append((record.levelno, record.getMessage()))
-
-
-@pytest.fixture
-def log():
-    handler = LogRecords()
-    logger = MMLogger.get_current_instance()
-    logger.addHandler(handler)
-    yield handler.records
-    logger.removeHandler(handler)
 
 
 def warnings_of(records):
@@ -96,7 +76,8 @@ def phone_photo(width=40, height=20, orientation=6):
 
 
 # ------------------------------------------------------------- EXIF (3)
-def test_exif_rotated_photo_without_size_keeps_its_boxes(tmp_path, log):
+def test_exif_rotated_photo_without_size_keeps_its_boxes(
+        tmp_path, log_records):
     # stored 40x20, loaded 20x40: the box lies below the stored height
     write_voc(
         tmp_path,
@@ -110,7 +91,7 @@ def test_exif_rotated_photo_without_size_keeps_its_boxes(tmp_path, log):
     ]
     loaded = dataset[0]
     assert loaded['img'].shape[:2] == (40, 20)
-    assert not warnings_of(log)
+    assert not warnings_of(log_records)
     # loaded as stored ('unchanged'), the box is outside: said, not kept
     stored = voc_dataset(
         tmp_path,
@@ -119,11 +100,11 @@ def test_exif_rotated_photo_without_size_keeps_its_boxes(tmp_path, log):
     assert (stored.get_data_info(0)['width'],
             stored.get_data_info(0)['height']) == (40, 20)
     assert stored.get_data_info(0)['instances'] == []
-    assert any('zero area' in m for m in warnings_of(log))
+    assert any('zero area' in m for m in warnings_of(log_records))
 
 
 # --------------------------------------------- training-only filters (4)
-def test_evaluation_ground_truth_is_never_filtered(tmp_path, log):
+def test_evaluation_ground_truth_is_never_filtered(tmp_path, log_records):
     image = Image.new('RGB', (64, 48), (20, 40, 60))
     objects = [('cat', (5, 5, 35, 40)), ('cat', (50, 10, 54, 14))]
     write_voc(tmp_path, dict(a=(image, objects)))
@@ -131,7 +112,7 @@ def test_evaluation_ground_truth_is_never_filtered(tmp_path, log):
     instances = test_set.get_data_info(0)['instances']
     assert [i['ignore_flag'] for i in instances] == [0, 0]
     assert any('min_bbox_size=8: not applied in test_mode' in m
-               for m in warnings_of(log))
+               for m in warnings_of(log_records))
     # a detector that finds the big cat only misses half of the cats
     gt = dict(
         bboxes=np.array([i['bbox'] for i in instances], np.float32),
@@ -147,7 +128,7 @@ def test_evaluation_ground_truth_is_never_filtered(tmp_path, log):
     assert [i['ignore_flag']
             for i in train_set.get_data_info(0)['instances']] == [0, 1]
     # neither do the other training filters
-    log.clear()
+    log_records.clear()
     capped = voc_dataset(
         tmp_path,
         test_mode=True,
@@ -158,7 +139,7 @@ def test_evaluation_ground_truth_is_never_filtered(tmp_path, log):
     assert len(capped.get_data_info(0)['instances']) == 2
     assert any("min_bbox_area=100, ann_shot_filter={'cat': 1}, "
                'instance_wise=True: not applied in test_mode' in m
-               for m in warnings_of(log))
+               for m in warnings_of(log_records))
 
 
 # --------------------------------------------- class lists as strings (5)
@@ -215,7 +196,8 @@ def test_one_string_is_one_class_or_a_classes_file(cat_dog, tmp_path):
 
 
 # ------------------------------------------------ labelling-tool quirks
-def test_near_miss_class_names_and_bad_coordinates_are_named(tmp_path, log):
+def test_near_miss_class_names_and_bad_coordinates_are_named(
+        tmp_path, log_records):
     image = Image.new('RGB', (64, 48), (20, 40, 60))
     write_voc(
         tmp_path,
@@ -227,8 +209,10 @@ def test_near_miss_class_names_and_bad_coordinates_are_named(tmp_path, log):
     dataset = voc_dataset(tmp_path)
     assert [i['bbox_label']
             for i in dataset.get_data_info(0)['instances']] == [1]
-    assert any("'Cat' (1 boxes) is not 'cat'" in m for m in warnings_of(log))
-    assert any(level == logging.INFO and 'zebra (1)' in m for level, m in log)
+    assert any("'Cat' (1 boxes) is not 'cat'" in m
+               for m in warnings_of(log_records))
+    assert any(level == logging.INFO and 'zebra (1)' in m
+               for level, m in log_records)
     write_voc(tmp_path, dict(a=(image, [('cat', (2, 'nan', 20, 20))])))
     with pytest.raises(
             DataError,
@@ -237,7 +221,7 @@ def test_near_miss_class_names_and_bad_coordinates_are_named(tmp_path, log):
         voc_dataset(tmp_path)
 
 
-def test_coco_sizes_and_orphan_annotations(tmp_path, log):
+def test_coco_sizes_and_orphan_annotations(tmp_path, log_records):
     Image.new('RGB', (32, 24)).save(tmp_path / '1.jpg')
     coco = dict(
         images=[dict(id=1, file_name='1.jpg', width=32, height=24)],
@@ -259,7 +243,7 @@ def test_coco_sizes_and_orphan_annotations(tmp_path, log):
     assert len(load().get_data_info(0)['instances']) == 1
     assert any("left out 1 annotation(s) of 1 image id(s) that are not in "
                "its `images`, e.g. image_id '1'" in m
-               for m in warnings_of(log))
+               for m in warnings_of(log_records))
     coco['images'][0]['width'] = '32'
     ann_file.write_text(json.dumps(coco))
     with pytest.raises(DataError, match="image 1 .* has width '32'"):

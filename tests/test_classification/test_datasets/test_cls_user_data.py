@@ -2,13 +2,11 @@
 image format of a class folder, class lists written as one string, hidden
 files, byte order marks. Nothing gives a wrong result without a word."""
 import importlib.util
-import logging
 import os
 import os.path as osp
 from pathlib import Path
 
 import pytest
-from mmengine.logging import MMLogger
 from mmpretrain.datasets import CustomDataset
 from PIL import Image
 
@@ -18,25 +16,6 @@ from mmfewshot.classification.datasets import (BaseFewShotDataset,
 from mmfewshot.utils import ConfigError, DataError
 
 PIPELINE = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
-
-
-class LogRecords(logging.Handler):
-
-    def __init__(self):
-        super().__init__(logging.INFO)
-        self.messages = []
-
-    def emit(self, record):
-        self.messages.append(record.getMessage())
-
-
-@pytest.fixture
-def log_messages():
-    handler = LogRecords()
-    logger = MMLogger.get_current_instance()
-    logger.addHandler(handler)
-    yield handler.messages
-    logger.removeHandler(handler)
 
 
 @pytest.fixture
@@ -54,14 +33,14 @@ def listed_twice(tmp_path, image_writer):
     return tmp_path / 'img', ann_file
 
 
-def test_repeated_lines_are_used_once_and_said(listed_twice, log_messages):
+def test_repeated_lines_are_used_once_and_said(listed_twice, log_records):
     img, ann_file = listed_twice
     dataset = BaseFewShotDataset(
         data_prefix=str(img), ann_file=str(ann_file), pipeline=PIPELINE)
     assert len(dataset) == 12
     assert [len(ids) for ids in dataset.class_indices] == [4, 4, 4]
     assert any('12 image(s) are listed more than once' in m
-               and 'merged.txt, line 13 repeats' in m for m in log_messages)
+               and 'merged.txt, line 13 repeats' in m for _, m in log_records)
     # no episode holds one file in its support and its query
     episodes = MetaTestDataset(
         dataset,
@@ -98,7 +77,7 @@ def test_same_image_under_two_labels_is_refused(tmp_path, image_writer):
 
 
 def test_episodes_of_other_datasets_use_each_file_once(listed_twice,
-                                                       log_messages):
+                                                       log_records):
     # mmpretrain's own dataset keeps the repeated lines
     img, ann_file = listed_twice
     dataset = CustomDataset(
@@ -121,7 +100,7 @@ def test_episodes_of_other_datasets_use_each_file_once(listed_twice,
         paths = [dataset.get_data_info(i)['img_path'] for i in indices]
         assert len(set(paths)) == len(paths)
     assert any('12 sample(s) of CustomDataset repeat an image' in m
-               for m in log_messages)
+               for _, m in log_records)
 
 
 def save(path, fmt=None, key=0):
@@ -129,7 +108,7 @@ def save(path, fmt=None, key=0):
     Image.new('RGB', (10, 8), (key, 0, 200)).save(path, format=fmt)
 
 
-def test_every_format_the_loader_decodes_is_loaded(tmp_path, log_messages,
+def test_every_format_the_loader_decodes_is_loaded(tmp_path, log_records,
                                                    key_reader):
     root = tmp_path / 'folders'
     files = {
@@ -161,7 +140,7 @@ def test_every_format_the_loader_decodes_is_loaded(tmp_path, log_messages,
     for idx in range(len(dataset)):
         image = dataset[idx]['inputs']
         assert tuple(image.shape) == (3, 8, 10)
-    skipped = [m for m in log_messages if 'skipped 5 entries' in m]
+    skipped = [m for _, m in log_records if 'skipped 5 entries' in m]
     assert len(skipped) == 1
     assert "not a format the 'cv2' image backend decodes (2: " \
         'cat/notes.txt, dog/notes.txt)' in skipped[0]
@@ -169,15 +148,14 @@ def test_every_format_the_loader_decodes_is_loaded(tmp_path, log_messages,
     assert 'hidden folder (1: .ipynb_checkpoints)' in skipped[0]
 
 
-def test_given_extensions_select_and_the_rest_is_listed(
-        tmp_path, log_messages):
+def test_given_extensions_select_and_the_rest_is_listed(tmp_path, log_records):
     root = tmp_path / 'folders'
     for name, fmt in (('a.png', 'PNG'), ('b.JPG', 'JPEG'), ('c.webp', 'WEBP')):
         save(str(root / 'cat' / name), fmt)
     dataset = BaseFewShotDataset(data_prefix=str(root), extensions=['.JPG'])
     assert [osp.basename(dataset.get_data_info(0)['img_path'])] == ['b.JPG']
     assert any("extension not in ['.jpg'] (2: cat/a.png, cat/c.webp)" in m
-               for m in log_messages)
+               for _, m in log_records)
 
 
 def test_class_list_as_one_string(tmp_path, folder_dataset):
