@@ -31,8 +31,8 @@ from mmfewshot.classification.apis import (inference_classifier,
                                            process_support_images,
                                            read_class_names,
                                            show_result_pyplot)
-from mmfewshot.classification.datasets.base import IMG_EXTENSIONS
 from mmfewshot.utils import user_errors
+from mmfewshot.utils.image_files import describe_skipped, list_image_files
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -67,6 +67,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def read_support_dir(support_dir: str) -> Tuple[List[str], List[str]]:
     """Image paths and class names of a support folder.
 
+    An image is a file of a format the image loader decodes (any case of
+    ``.jpg``, ``.png``, ``.webp``, ``.tiff``, ``.bmp`` ...); other files and
+    hidden entries are skipped and listed on the standard output.
+
     Returns:
         ``(images, labels)``: every image of every class sub-folder (both
         sorted by name) and the class name of each.
@@ -78,23 +82,25 @@ def read_support_dir(support_dir: str) -> Tuple[List[str], List[str]]:
     if not osp.isdir(support_dir):
         raise FileNotFoundError(f'support folder {support_dir} does not exist')
     classes = sorted(
-        entry.name for entry in os.scandir(support_dir) if entry.is_dir())
+        entry.name for entry in os.scandir(support_dir)
+        if entry.is_dir() and not entry.name.startswith('.'))
     if not classes:
         raise FileNotFoundError(
             f'support folder {support_dir} has no class sub-folder; put the '
             'images of every class into <support dir>/<class name>/')
-    images, labels = [], []
+    images, labels, skipped = [], [], []
     for name in classes:
         class_dir = osp.join(support_dir, name)
-        files = sorted(
-            file for file in os.listdir(class_dir)
-            if file.lower().endswith(IMG_EXTENSIONS))
+        files, left_out = list_image_files(class_dir)
+        skipped += [(osp.join(name, path), why) for path, why in left_out]
         if not files:
             raise FileNotFoundError(
-                f'support class folder {class_dir} has no image (extensions '
-                f'{", ".join(IMG_EXTENSIONS)})')
+                f'support class folder {class_dir} has no image file of a '
+                'format the image loader decodes')
         images += [osp.join(class_dir, file) for file in files]
         labels += [name] * len(files)
+    if skipped:
+        print(describe_skipped(skipped, support_dir))
     return images, labels
 
 

@@ -24,7 +24,6 @@ Example::
         --support-dir support --query query.jpg --out-file result.png
 """
 import argparse
-import os
 import os.path as osp
 import re
 import sys
@@ -37,8 +36,8 @@ from mmfewshot.detection.apis import (format_detections, inference_detector,
                                       init_detector, process_support_images,
                                       show_result)
 from mmfewshot.utils import DataError, user_errors
+from mmfewshot.utils.image_files import describe_skipped, list_image_files
 
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
 _NUMBERED = re.compile(r'^(.*)_\d+$')
 
 
@@ -63,6 +62,11 @@ def read_support_dir(
 ) -> Tuple[List[str], List[str], List[Optional[List[float]]]]:
     """The support images of a folder, their classes and boxes.
 
+    An image is a file of a format the image loader decodes (any case of
+    ``.jpg``, ``.png``, ``.webp``, ``.tiff``, ``.bmp`` ...); other files
+    (but the ``.txt`` box files) and hidden entries are skipped and listed
+    on the standard output.
+
     Args:
         support_dir: A folder laid out as the module docstring shows.
 
@@ -77,25 +81,25 @@ def read_support_dir(
     if not osp.isdir(support_dir):
         raise FileNotFoundError(f'support folder {support_dir} does not '
                                 'exist')
+    files, skipped = list_image_files(support_dir, not_reported=('.txt', ))
     images, labels = [], []
-    for name in sorted(os.listdir(support_dir)):
-        path = osp.join(support_dir, name)
-        if osp.isdir(path):
-            found = [
-                osp.join(path, f) for f in sorted(os.listdir(path))
-                if f.lower().endswith(IMAGE_EXTENSIONS)
-            ]
-            images += found
-            labels += [name] * len(found)
-        elif name.lower().endswith(IMAGE_EXTENSIONS):
+    for relative in files:
+        folder, name = osp.split(relative)
+        if folder:
+            # the class is the first folder below the support folder
+            label = folder.split(osp.sep)[0]
+        else:
             stem = osp.splitext(name)[0]
             match = _NUMBERED.match(stem)
-            images.append(path)
-            labels.append(match.group(1) if match else stem)
+            label = match.group(1) if match else stem
+        images.append(osp.join(support_dir, relative))
+        labels.append(label)
+    if skipped:
+        print(describe_skipped(skipped, support_dir))
     if not images:
-        raise DataError(f'support folder {support_dir} holds no image '
-                        f'({", ".join(IMAGE_EXTENSIONS)}), directly or in '
-                        'class sub-folders')
+        raise DataError(f'support folder {support_dir} holds no image file '
+                        'of a format the image loader decodes, directly or '
+                        'in class sub-folders')
     return images, labels, [_read_box(image) for image in images]
 
 

@@ -124,11 +124,14 @@ def process_support_images(model: BaseFewShotClassifier,
         batch_size: Images per forward pass.
         seed: Seed of the adaptation's randomness (fine-tuned heads).
     """
+    if isinstance(support_labels, str) or isinstance(support_imgs, str):
+        raise DataError('process_support_images takes a list of images and '
+                        'a list of their class names, got a string')
     if len(support_imgs) != len(support_labels):
-        raise ValueError(f'{len(support_imgs)} support images but '
-                         f'{len(support_labels)} labels')
+        raise DataError(f'{len(support_imgs)} support images but '
+                        f'{len(support_labels)} labels')
     if not support_imgs:
-        raise ValueError('the support set is empty')
+        raise DataError('the support set is empty')
     classes = sorted(set(support_labels))
     model.CLASSES = classes
     label_ids = [classes.index(label) for label in support_labels]

@@ -89,9 +89,11 @@ def init_detector(config: Union[str, Config],
         classes = checkpoint_classes(dict(meta=meta))
     if classes is None:
         classes = _test_dataset_cfg(cfg).get('classes')
-        if isinstance(classes, str):
-            from mmfewshot.detection.datasets import get_split_classes
-            classes = get_split_classes(classes)
+        if classes is not None:
+            from mmfewshot.detection.datasets import read_dataset_classes
+            classes = read_dataset_classes(classes,
+                                           'test_dataloader.dataset.classes',
+                                           'init_detector')
     model.dataset_meta = dict(classes=tuple(classes or ()))
     model.cfg = cfg
     model.to(device)

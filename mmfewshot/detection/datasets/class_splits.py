@@ -10,8 +10,11 @@ their COCO names) are novel, the other 60 are base. ``ALL_CLASSES`` is in the
 canonical COCO order (the order of mmdet's ``CocoDataset``), and
 ``COCO_CATEGORY_IDS`` holds the official category id of each of them.
 """
-from typing import Dict, Optional, Tuple
+import os.path as osp
+import re
+from typing import Any, Dict, Optional, Tuple
 
+from mmfewshot.utils.class_names import as_class_names
 from mmfewshot.utils.errors import ConfigKeyError
 
 ClassNames = Tuple[str, ...]
@@ -101,6 +104,9 @@ COCO_CATEGORY_IDS: Dict[str, int] = dict(
 
 _SPLITS_BY_DATASET: Dict[str, Dict[str, ClassNames]] = dict(
     voc=VOC_SPLIT, coco=COCO_SPLIT)
+# A string shaped like a predefined split name: a typo of one is an error,
+# not a class of that name.
+_SPLIT_NAME_PATTERN = re.compile(r'^(ALL|BASE|NOVEL)_CLASSES', re.IGNORECASE)
 
 
 def get_split_classes(name: str, dataset: Optional[str] = None) -> ClassNames:
@@ -152,3 +158,50 @@ def get_novel_classes(name: str, dataset: Optional[str] = None) -> ClassNames:
     if name.startswith('BASE_'):
         return tuple()
     return get_split_classes(name.replace('ALL_', 'NOVEL_', 1), dataset)
+
+
+def is_split_name(classes: Any,
+                  splits: Optional[Dict[str, ClassNames]] = None) -> bool:
+    """Whether a ``classes`` setting is meant as a predefined split name.
+
+    Args:
+        classes: The setting.
+        splits: The splits it may name; None for those of VOC and COCO.
+
+    Returns:
+        True for a split of ``splits`` and for a string shaped like a split
+        name (``'ALL_CLASSES_SPLT1'``, which :func:`get_split_classes`
+        refuses); False for anything else, e.g. a classes file or one class
+        name.
+    """
+    if not isinstance(classes, str) or osp.isfile(osp.expanduser(classes)):
+        return False
+    if splits is None:
+        splits = {**VOC_SPLIT, **COCO_SPLIT}
+    return classes in splits or bool(_SPLIT_NAME_PATTERN.match(classes))
+
+
+def read_dataset_classes(classes: Any,
+                         key: str = 'classes',
+                         owner: str = 'dataset',
+                         dataset: Optional[str] = None) -> ClassNames:
+    """The class names a dataset's ``classes`` setting means.
+
+    Args:
+        classes: A predefined split name, a classes file (one name a line),
+            one class name or a list of names.
+        key: The setting, for messages.
+        owner: Who reads it, for messages.
+        dataset: ``'voc'``, ``'coco'`` or None, as in
+            :func:`get_split_classes`.
+
+    Returns:
+        The class names in label order.
+
+    Raises:
+        ConfigError: naming ``key`` for a value that names no classes, or an
+            unknown split name.
+    """
+    if is_split_name(classes, _SPLITS_BY_DATASET.get(dataset)):
+        return get_split_classes(classes, dataset)
+    return as_class_names(classes, key, owner, allow_none=False)

@@ -42,11 +42,14 @@ from mmfewshot.detection.apis.surgery import (DEFAULT_PARAM_NAMES, METHODS,
                                               SurgeryError, checkpoint_classes,
                                               initialize_bbox_head)
 from mmfewshot.detection.datasets import (COCO_SPLIT, VOC_SPLIT,
-                                          get_novel_classes, get_split_classes)
+                                          get_novel_classes, get_split_classes,
+                                          read_dataset_classes)
+from mmfewshot.detection.datasets.class_splits import is_split_name
 from mmfewshot.detection.registry import MODELS
 from mmfewshot.utils import (CheckpointError, ConfigError, atomic_write,
                              checkpoint_problem, load_config, resolve_device,
                              user_errors)
+from mmfewshot.utils.class_names import as_class_names
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -164,13 +167,14 @@ def _config_target(
         raise ConfigError(f'{config}: train_dataloader.dataset names no '
                           'classes')
     classes = dataset['classes']
-    if isinstance(classes, str):
-        novel = get_novel_classes(classes)
-        classes = get_split_classes(classes)
-    else:
-        novel = None
-    if dataset.get('novel_classes') is not None:
-        novel = tuple(dataset['novel_classes'])
+    novel = get_novel_classes(classes) if is_split_name(classes) else None
+    classes = read_dataset_classes(classes, 'train_dataloader.dataset.classes',
+                                   config)
+    novel_classes = as_class_names(
+        dataset.get('novel_classes'), 'train_dataloader.dataset.novel_classes',
+        config)
+    if novel_classes is not None:
+        novel = novel_classes
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.get('backbone', {}).pop('init_cfg', None)
     with DefaultScope.overwrite_default_scope(
