@@ -8,6 +8,13 @@ that class's support images inside::
         cat/ 1.jpg
         dog/ 1.jpg 2.jpg
 
+The picture shows the query next to every class's support images, with
+the probability of each class. ``--class-names FILE`` names the classes as
+a person would (``<folder name><TAB><display name>`` a line, e.g. the
+``class_names.txt`` of the toy generator, or ImageNet's ``words.txt``);
+without it, a ``class_names.txt`` in the support folder is used if there
+is one, else the folder names.
+
 Example::
 
     python demo/demo_classification.py CONFIG CHECKPOINT \
@@ -22,6 +29,7 @@ from typing import List, Optional, Sequence, Tuple
 from mmfewshot.classification.apis import (inference_classifier,
                                            init_classifier,
                                            process_support_images,
+                                           read_class_names,
                                            show_result_pyplot)
 from mmfewshot.utils import user_errors
 from mmfewshot.utils.image_files import describe_skipped, list_image_files
@@ -39,6 +47,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='folder with one sub-folder of support images per class (the '
         'sub-folder name is the class name)')
     parser.add_argument('--query', required=True, help='query image')
+    parser.add_argument(
+        '--class-names',
+        default=None,
+        help='file mapping folder names to display names, '
+        '"<folder name><TAB><display name>" a line (default: '
+        '<support dir>/class_names.txt when it exists)')
     parser.add_argument(
         '--out-file',
         default='demo_out/demo_classification.png',
@@ -96,17 +110,25 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         if not osp.isfile(args.query):
             raise FileNotFoundError(f'query image {args.query} does not exist')
         support_images, support_labels = read_support_dir(args.support_dir)
+        names_file = args.class_names or osp.join(args.support_dir,
+                                                  'class_names.txt')
+        class_names = {}
+        if args.class_names or osp.isfile(names_file):
+            class_names = read_class_names(names_file)
         model = init_classifier(args.config, args.checkpoint, args.device)
     process_support_images(model, support_images, support_labels)
     result = inference_classifier(model, args.query)
     num_classes = len(model.CLASSES)
     print(f'support: {len(support_images)} images of {num_classes} classes')
-    print(f'query {args.query}: predicted class {result["pred_class"]} '
+    predicted = result['pred_class']
+    print(f'query {args.query}: predicted class '
+          f'{class_names.get(predicted, predicted)} '
           f'(score {result["pred_score"]:.4f})')
-    width = max(len(name) for name in model.CLASSES)
+    shown = {name: class_names.get(name, name) for name in model.CLASSES}
+    width = max(len(name) for name in shown.values())
     for name, score in sorted(
             result['scores'].items(), key=lambda item: -item[1]):
-        print(f'  {name:<{width}}  {score:.4f}')
+        print(f'  {shown[name]:<{width}}  {score:.4f}')
     out_dir = osp.dirname(args.out_file)
     if out_dir:
         os.makedirs(out_dir, exist_ok=True)
@@ -114,7 +136,10 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         args.query,
         result,
         out_file=args.out_file,
-        title=f'{num_classes}-way few-shot prediction')
+        title=f'{num_classes}-way few-shot prediction',
+        support_imgs=support_images,
+        support_labels=support_labels,
+        class_names=class_names)
     print(f'saved the picture to {args.out_file}')
 
 

@@ -15,7 +15,8 @@ the file name (an optional ``_<number>`` suffix is dropped)::
 A text file next to an image with the same name (``dog_2.txt``) holds the
 object's box, ``x1 y1 x2 y2`` in pixels of that image; without one the whole
 image is the object. The classes must be classes of the model (its
-checkpoint names them).
+checkpoint names them). The picture shows the support instances, one row
+per class, next to the detections.
 
 Example::
 
@@ -27,6 +28,9 @@ import os.path as osp
 import re
 import sys
 from typing import List, Optional, Sequence, Tuple
+
+import mmcv
+import numpy as np
 
 from mmfewshot.detection.apis import (format_detections, inference_detector,
                                       init_detector, process_support_images,
@@ -99,6 +103,21 @@ def read_support_dir(
     return images, labels, [_read_box(image) for image in images]
 
 
+def support_crops(
+        images: Sequence[str], labels: Sequence[str],
+        boxes: Sequence[Optional[List[float]]]
+) -> List[Tuple[str, np.ndarray]]:
+    """``(class, BGR crop)`` of every support instance, for the picture."""
+    crops = []
+    for image, label, box in zip(images, labels, boxes):
+        pixels = mmcv.imread(image)
+        if box is not None:
+            x1, y1, x2, y2 = (int(round(v)) for v in box)
+            pixels = pixels[max(0, y1):y2, max(0, x1):x2]
+        crops.append((label, pixels))
+    return crops
+
+
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Detect the objects of a query image that look like '
@@ -145,7 +164,13 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
           f'{args.score_thr}')
     for line in lines:
         print(line)
-    show_result(model, args.query, result, args.out_file, args.score_thr)
+    show_result(
+        model,
+        args.query,
+        result,
+        args.out_file,
+        args.score_thr,
+        support=support_crops(images, labels, boxes))
     print(f'saved the picture to {args.out_file}')
 
 

@@ -2,8 +2,9 @@
 # The detection demo (`make demo-detection`): generate the toy few-shot
 # detection dataset, train the toy TFA base model on its 6 base classes,
 # do the checkpoint surgery, fine-tune on 1 and on 5 instances of each of
-# the 8 classes, test both, draw the detections of one test image, and set
-# the result against the same recipe over 5 split seeds.
+# the 8 classes, test both, draw the detections of one test image next to
+# the 5-shot training instances of every class, and set the result against
+# the same recipe over 5 split seeds.
 #
 # Knobs: PYTHON, OMP_NUM_THREADS (see tools/demo_detection_common.sh),
 # DEMO_WORK_DIR (default work_dirs/toy_detection_demo; every run trains
@@ -35,10 +36,10 @@ for SHOTS in 1 5; do
 done
 
 IMAGE=$DATA/JPEGImages/$(tail -n 1 "$DATA/ImageSets/Main/test.txt").jpg
-step "inference demo on $IMAGE with the 5-shot model"
+step "inference demo on $IMAGE with the 5-shot model and its 5-shot set"
 "$PYTHON" demo/demo_detection.py "$CONFIG" \
     "$(last_checkpoint "$WORK_DIR/5shot")" "$IMAGE" \
-    --out-file "$WORK_DIR/demo_detection.png"
+    --out-file "$WORK_DIR/demo_detection.png" --show-support
 
 step "done"
 echo "base model, 6 base classes: AP50 $(base_ap50 "$WORK_DIR/base") %"

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import mmcv
 import pytest
 import torch
 
@@ -276,6 +277,27 @@ def test_demo_draws_the_detections(trained, tools, capsys, run_tool, tmp_path):
     assert status == 0, err
     assert out_file.is_file() and out_file.stat().st_size > 0
     assert 'detections' in out
+    # with the K-shot set of the fine-tuning config beside the detections
+    with_support = tmp_path / 'with_support.png'
+    previous = os.getcwd()
+    os.chdir(trained['cwd'])
+    try:
+        status, out, err = run_tool(tools['demo'], [
+            ONE_SHOT,
+            str(trained['checkpoint']),
+            str(image), '--out-file',
+            str(with_support), '--show-support', '--device', 'cpu'
+        ], capsys)
+    finally:
+        os.chdir(previous)
+    assert status == 0, err
+    classes = ('circle', 'square', 'triangle', 'ring', 'cross', 'hexagon',
+               'star', 'diamond')
+    assert ('support instances of the training set: ' +
+            ', '.join(f'{name} 1' for name in classes)) in out
+    plain, panel = (
+        mmcv.imread(str(path)) for path in (out_file, with_support))
+    assert panel.shape[1] / panel.shape[0] > plain.shape[1] / plain.shape[0]
 
 
 # ------------------------------------------------------------ user errors

@@ -1,5 +1,5 @@
 from .inference import (format_detections, inference_detector, init_detector,
-                        show_result)
+                        show_result, support_instances)
 from .multi_seed import (TEST_RESULTS_FILE, MultiSeedError, SeedRuns,
                          check_complete, config_digest,
                          format_comparison_table, format_summary_table,
@@ -14,6 +14,7 @@ from .train import (build_train_dataloader, check_dataset_classes,
 
 __all__ = [
     'format_detections', 'inference_detector', 'init_detector', 'show_result',
+    'support_instances',
     'evaluated_splits', 'format_split_table', 'split_metric_table',
     'build_train_dataloader', 'check_dataset_classes', 'check_load_from',
     'set_save_dataset_paths', 'process_support_images', 'restore_support_set',

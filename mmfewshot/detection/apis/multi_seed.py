@@ -40,6 +40,7 @@ from mmfewshot.utils.atomic import atomic_write
 from mmfewshot.utils.errors import InputError
 from .results import ALL, metrics_by_split
 
+#: The file in which the detection test tool writes the metrics of a run.
 TEST_RESULTS_FILE = 'test_results.json'
 CONFIDENCE = 0.95
 # Keys of a config that differ between the runs of one experiment (or do

@@ -19,27 +19,37 @@ from mmfewshot.utils.errors import ConfigKeyError
 
 ClassNames = Tuple[str, ...]
 
+#: PASCAL VOC split 1: the 15 base classes.
 BASE_CLASSES_SPLIT1: ClassNames = ('aeroplane', 'bicycle', 'boat', 'bottle',
                                    'car', 'cat', 'chair', 'diningtable', 'dog',
                                    'horse', 'person', 'pottedplant', 'sheep',
                                    'train', 'tvmonitor')
+#: PASCAL VOC split 1: the 5 novel classes.
 NOVEL_CLASSES_SPLIT1: ClassNames = ('bird', 'bus', 'cow', 'motorbike', 'sofa')
+#: PASCAL VOC split 2: the 15 base classes.
 BASE_CLASSES_SPLIT2: ClassNames = ('bicycle', 'bird', 'boat', 'bus', 'car',
                                    'cat', 'chair', 'diningtable', 'dog',
                                    'motorbike', 'person', 'pottedplant',
                                    'sheep', 'train', 'tvmonitor')
+#: PASCAL VOC split 2: the 5 novel classes.
 NOVEL_CLASSES_SPLIT2: ClassNames = ('aeroplane', 'bottle', 'cow', 'horse',
                                     'sofa')
+#: PASCAL VOC split 3: the 15 base classes.
 BASE_CLASSES_SPLIT3: ClassNames = ('aeroplane', 'bicycle', 'bird', 'bottle',
                                    'bus', 'car', 'chair', 'cow', 'diningtable',
                                    'dog', 'horse', 'person', 'pottedplant',
                                    'train', 'tvmonitor')
+#: PASCAL VOC split 3: the 5 novel classes.
 NOVEL_CLASSES_SPLIT3: ClassNames = ('boat', 'cat', 'motorbike', 'sheep',
                                     'sofa')
+#: PASCAL VOC split 1: base classes, then novel classes.
 ALL_CLASSES_SPLIT1: ClassNames = BASE_CLASSES_SPLIT1 + NOVEL_CLASSES_SPLIT1
+#: PASCAL VOC split 2: base classes, then novel classes.
 ALL_CLASSES_SPLIT2: ClassNames = BASE_CLASSES_SPLIT2 + NOVEL_CLASSES_SPLIT2
+#: PASCAL VOC split 3: base classes, then novel classes.
 ALL_CLASSES_SPLIT3: ClassNames = BASE_CLASSES_SPLIT3 + NOVEL_CLASSES_SPLIT3
 
+#: The nine PASCAL VOC class lists by name (``ALL_CLASSES_SPLIT1`` ...).
 VOC_SPLIT: Dict[str, ClassNames] = dict(
     ALL_CLASSES_SPLIT1=ALL_CLASSES_SPLIT1,
     ALL_CLASSES_SPLIT2=ALL_CLASSES_SPLIT2,
@@ -51,6 +61,7 @@ VOC_SPLIT: Dict[str, ClassNames] = dict(
     NOVEL_CLASSES_SPLIT2=NOVEL_CLASSES_SPLIT2,
     NOVEL_CLASSES_SPLIT3=NOVEL_CLASSES_SPLIT3)
 
+#: The 80 COCO classes in the canonical COCO order.
 ALL_CLASSES: ClassNames = (
     'person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus', 'train',
     'truck', 'boat', 'traffic light', 'fire hydrant', 'stop sign',
@@ -70,11 +81,14 @@ _COCO_VOC_CLASSES = frozenset(
     ('airplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat',
      'chair', 'cow', 'dining table', 'dog', 'horse', 'motorcycle', 'person',
      'potted plant', 'sheep', 'couch', 'train', 'tv'))
+#: COCO: the 20 classes that are also PASCAL VOC classes.
 NOVEL_CLASSES: ClassNames = tuple(c for c in ALL_CLASSES
                                   if c in _COCO_VOC_CLASSES)
+#: COCO: the other 60 classes.
 BASE_CLASSES: ClassNames = tuple(c for c in ALL_CLASSES
                                  if c not in _COCO_VOC_CLASSES)
 
+#: The three COCO class lists by name (``ALL_CLASSES`` ...).
 COCO_SPLIT: Dict[str, ClassNames] = dict(
     ALL_CLASSES=ALL_CLASSES,
     BASE_CLASSES=BASE_CLASSES,
@@ -84,6 +98,7 @@ COCO_SPLIT: Dict[str, ClassNames] = dict(
 # used for annotation files that carry no ``categories`` list, such as the
 # published TFA few-shot split files.
 _MISSING_COCO_IDS = frozenset((12, 26, 29, 30, 45, 66, 68, 69, 71, 83))
+#: Official COCO category id of each class of ``ALL_CLASSES``.
 COCO_CATEGORY_IDS: Dict[str, int] = dict(
     zip(ALL_CLASSES, (i for i in range(1, 91) if i not in _MISSING_COCO_IDS)))
 

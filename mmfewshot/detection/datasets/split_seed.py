@@ -20,6 +20,8 @@ from mmengine.config import Config
 from mmfewshot.utils.errors import ConfigError
 from .base import _SETTING_PATTERN
 
+#: The top-level config key that selects the split seed of a fine-tuning
+#: config (``--cfg-options split_seed=s``).
 SPLIT_SEED_KEY = 'split_seed'
 
 
