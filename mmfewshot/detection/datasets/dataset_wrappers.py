@@ -411,38 +411,65 @@ class NWayKShotDataset(Dataset):
       instance outputs (the support dataset's ``'support'`` pipeline or its
       only pipeline): ``num_support_ways`` distinct classes in the order
       drawn, ``num_support_shots`` instances of each, drawn without
-      replacement from the class's support instances (a class with fewer
-      instances has its list repeated ``num_support_shots // n + 1`` times
-      first, so some are repeated, as the original). :meth:`shuffle_support`
-      draws a new list of batches, which :class:`NWayKShotDataloader` does
-      before every pass after the first.
+      replacement from the class's pool instances (see below for a class
+      with fewer). :meth:`shuffle_support` draws a new list of batches,
+      which :class:`NWayKShotDataloader` does before every pass after the
+      first.
 
-    The support instances, chosen once when the dataset is built, follow
-    the original toolbox (MMFewShot 0.1.0): going through the support items
-    in order, an instance is taken while its class has fewer than
-    ``num_used_support_shots``; with ``one_support_shot_per_image`` an item
-    gives at most one instance, its first one whose class still takes
-    instances.
+    The support pool: the instances (not ignored) of ``support_dataset``
+    that support batches are drawn from, which
+    :meth:`get_support_data_list` also lists for model initialisation. As
+    the original toolbox (MMFewShot 0.1.0) builds it (``support_pool=
+    'first'``), the pool goes through the images in dataset order and their
+    instances in annotation order and keeps an instance while its class has
+    fewer than ``num_used_support_shots`` in the pool; with
+    ``one_support_shot_per_image`` it keeps at most one instance per image,
+    the first one whose class still has room. A class with fewer pool
+    instances than ``num_support_shots`` is drawn from its list repeated
+    ``num_support_shots // n + 1`` times, so some instances repeat in a
+    batch (the original's rule; a warning says so).
 
     Use :func:`build_nway_kshot_dataloader` to get the paired dataloader.
 
     Args:
-        query_dataset: The query dataset or its config.
-        support_dataset: The dataset the support instances come from (or its
-            config). ``None`` uses ``query_dataset``, which must then be
-            built with ``multi_pipelines=dict(query=[...], support=[...])``.
+        query_dataset: Dataset (or config) of the query images.
+        support_dataset: Dataset (or config) of the support instances;
+            ``None`` reuses ``query_dataset`` with its ``'support'`` pipeline.
         num_support_ways: Classes per support batch; at most the number of
             classes with support instances.
         num_support_shots: Instances per class in a support batch.
-        one_support_shot_per_image: Take at most one support instance from
-            every support item (image), as described above.
-        num_used_support_shots: Use at most the first this many instances of
-            every class; ``None`` uses all.
+        one_support_shot_per_image: The shots of one class in a batch come
+            from different images: with ``support_pool='first'`` the pool
+            keeps one instance per image (see above); with ``'random'`` a
+            shot draws one of the images holding the class, then one of the
+            class's instances there.
+        num_used_support_shots: Use at most this many instances of every
+            class: the first ones (``support_pool='first'``) or a subset
+            drawn once with the seed (``'random'``); ``None`` uses all.
+        support_pool: ``'first'`` (default, the original toolbox's pool,
+            see above) or ``'random'`` (the pool is every instance, or a
+            seeded subset of ``num_used_support_shots`` per class, and
+            ``one_support_shot_per_image`` acts per batch, giving every
+            image holding a class the same chance; a class needs
+            ``num_support_shots`` instances, or images, and is never
+            repeated).
         repeat_times: Query images are repeated this many times per epoch.
         seed: Seed of the support draws; ``None`` takes one from numpy's
             global random state at construction. Give every process the
             same seed: all of them must draw the same support batches.
+
+    Raises:
+        ConfigError: A bad count, an unknown ``support_pool``, more ways
+            than classes with support instances, a class that
+            ``one_support_shot_per_image`` leaves without pool instances
+            (every image holding it gave an earlier class's instance; the
+            original fails on it too), or with ``support_pool='random'`` a
+            class with fewer than ``num_support_shots`` instances (images,
+            when one shot per image is drawn from all of them).
     """
+
+    #: the ways to build the support pool
+    SUPPORT_POOLS = ('first', 'random')
 
     def __init__(self,
                  query_dataset: DatasetLike,
@@ -451,9 +478,14 @@ class NWayKShotDataset(Dataset):
                  num_support_shots: int = 1,
                  one_support_shot_per_image: bool = False,
                  num_used_support_shots: Optional[int] = None,
+                 support_pool: str = 'first',
                  repeat_times: int = 1,
                  seed: Optional[int] = None) -> None:
         owner = type(self).__name__
+        if support_pool not in self.SUPPORT_POOLS:
+            raise ConfigError(
+                f'{owner}: support_pool must be one of {self.SUPPORT_POOLS}, '
+                f'got {support_pool!r}')
         _check_positive(
             owner,
             num_support_ways=num_support_ways,
@@ -466,6 +498,7 @@ class NWayKShotDataset(Dataset):
         self.num_support_shots = num_support_shots
         self.one_support_shot_per_image = one_support_shot_per_image
         self.num_used_support_shots = num_used_support_shots
+        self.support_pool_rule = support_pool
         self.repeat_times = repeat_times
         self.seed = _seed_from_global_state() if seed is None else seed
         self.mode = 'query'
@@ -473,38 +506,93 @@ class NWayKShotDataset(Dataset):
         self._num_shuffles = 0
 
         self.support_pool = _InstancePool(self.support_dataset, 'support')
-        self._select_support_instances()
+        # label -> image -> the class's instances in that image: the draws
+        # of one shot per image among all images holding a class
+        self._refs_by_image: Dict[int, Dict[str, List[InstanceRef]]] = {}
+        if support_pool == 'first':
+            self._keep_first_instances()
+        elif num_used_support_shots is not None:
+            self._limit_support_instances(num_used_support_shots)
         _check_num_ways(owner, num_support_ways, self.support_pool)
+        by_label = self.support_pool.by_label
+        if support_pool == 'first':
+            self._check_pool(
+                1, f'{owner} (one_support_shot_per_image took an earlier '
+                'class from each of their images)',
+                lambda label: len(by_label[label]))
+            self._warn_short_classes(owner)
+        elif one_support_shot_per_image:
+            for label, refs in by_label.items():
+                by_image: Dict[str, List[InstanceRef]] = defaultdict(list)
+                for ref in refs:
+                    by_image[self.support_pool.img_paths[ref[0]]].append(ref)
+                self._refs_by_image[label] = dict(by_image)
+            self._check_pool(
+                num_support_shots, f'{owner} (one_support_shot_per_image, '
+                'counting images)',
+                lambda label: len(self._refs_by_image[label]))
+        else:
+            self._check_pool(num_support_shots, owner,
+                             lambda label: len(by_label[label]))
+
+    def _keep_first_instances(self) -> None:
+        """Reduce the pool to the original toolbox's (``support_pool=
+        'first'``): images in dataset order, instances in annotation order,
+        an instance kept while its class has room, at most one per image
+        with ``one_support_shot_per_image``. A class left without instances
+        stays in the pool, empty, for :meth:`_check_pool` to name it."""
+        capacity = self.num_used_support_shots or math.inf
+        kept: Dict[int, List[InstanceRef]] = {
+            label: []
+            for label in self.support_pool.by_label
+        }
+        refs_in_order = sorted(
+            (ref, label) for label, refs in self.support_pool.by_label.items()
+            for ref in refs)
+        image_done = -1
+        for (idx, instance_idx), label in refs_in_order:
+            if idx == image_done or len(kept[label]) >= capacity:
+                continue
+            kept[label].append((idx, instance_idx))
+            if self.one_support_shot_per_image:
+                image_done = idx
+        self.support_pool.by_label = kept
+
+    def _limit_support_instances(self, num_used: int) -> None:
+        rng = np.random.default_rng([self.seed, 2**31])
         for label, refs in self.support_pool.by_label.items():
-            if len(refs) < num_support_shots:
+            if len(refs) > num_used:
+                kept = np.sort(rng.choice(len(refs), num_used, replace=False))
+                self.support_pool.by_label[label] = [refs[i] for i in kept]
+
+    def _check_pool(self, minimum: int, owner: str,
+                    count: Callable[[int], int]) -> None:
+        """Raise if a pooled class counts (``count(label)``) fewer than
+        ``minimum`` instances; ``owner`` starts the message."""
+        pool = self.support_pool
+        short = [
+            f'{pool.class_name(label)!r} ({count(label)})'
+            for label in pool.labels if count(label) < minimum
+        ]
+        if short:
+            raise ConfigError(
+                f'{owner}: num_support_shots={self.num_support_shots} but '
+                f'classes {", ".join(short)} of '
+                f'{_dataset_name(self.support_dataset)} have '
+                f'{"no" if minimum == 1 else f"fewer than {minimum}"} '
+                'support instances')
+
+    def _warn_short_classes(self, owner: str) -> None:
+        for label, refs in self.support_pool.by_label.items():
+            if len(refs) < self.num_support_shots:
                 print_log(
                     f'{owner}: class '
                     f'{self.support_pool.class_name(label)!r} has '
                     f'{len(refs)} support instances for '
-                    f'num_support_shots={num_support_shots}: some will be '
-                    'repeated in a batch',
+                    f'num_support_shots={self.num_support_shots}: some will '
+                    'be repeated in a batch',
                     logger='current',
                     level=logging.WARNING)
-
-    def _select_support_instances(self) -> None:
-        """Keep the support instances the original toolbox keeps (see the
-        class docstring)."""
-        limit = self.num_used_support_shots or math.inf
-        labelled = sorted(
-            (ref, label) for label, refs in self.support_pool.by_label.items()
-            for ref in refs)
-        selected: Dict[int, List[InstanceRef]] = defaultdict(list)
-        done_item = -1
-        for (idx, instance_idx), label in labelled:
-            if idx == done_item or len(selected[label]) >= limit:
-                continue
-            selected[label].append((idx, instance_idx))
-            if self.one_support_shot_per_image:
-                done_item = idx
-        self.support_pool.by_label = {
-            label: refs
-            for label, refs in sorted(selected.items()) if refs
-        }
 
     @property
     def metainfo(self) -> dict:
@@ -574,8 +662,19 @@ class NWayKShotDataset(Dataset):
         ways = rng.choice(len(labels), self.num_support_ways, replace=False)
         batch = []
         for way in ways:
-            refs = self.support_pool.by_label[labels[way]]
+            label = labels[way]
+            if self._refs_by_image:
+                # support_pool='random': an image, then one of its instances
+                images = list(self._refs_by_image[label].values())
+                chosen = rng.choice(
+                    len(images), self.num_support_shots, replace=False)
+                batch += [
+                    images[i][rng.integers(len(images[i]))] for i in chosen
+                ]
+                continue
+            refs = self.support_pool.by_label[label]
             if len(refs) < self.num_support_shots:
+                # support_pool='first' only: the original's repetition
                 refs = refs * (self.num_support_shots // len(refs) + 1)
             chosen = rng.choice(
                 len(refs), self.num_support_shots, replace=False)
