@@ -22,7 +22,8 @@ need no legacy package. Tolerances, per output:
   unrounded values (the same numpy / pycocotools arithmetic; 1e-4 is the
   bar of the issue), and within 5e-4 of the values it returns rounded to 3
   decimals.
-- The support instances ``NWayKShotDataset`` keeps and the item lists of
+- The support instances ``NWayKShotDataset`` keeps (``support_pool=
+  'first'``, the default) and the item lists of
   ``TwoBranchDataset``'s reweighting: equal (no randomness).
 - ``QueryAwareDataset``: the frequency of every sampled outcome (query
   image, query class, negative classes, shots) within 4.5 standard errors
@@ -299,6 +300,7 @@ def test_nway_kshot_support_instances_equal_the_original():
             num_support_shots=setting['num_support_shots'],
             one_support_shot_per_image=setting['one_support_shot_per_image'],
             num_used_support_shots=setting['num_used_support_shots'],
+            support_pool='first',
             seed=0)
         shots = setting['num_support_shots']
         ours = {}
