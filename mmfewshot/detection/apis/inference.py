@@ -12,7 +12,8 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import DefaultScope
 
 from mmfewshot.detection.registry import MODELS, TRANSFORMS
-from mmfewshot.utils import ConfigError, load_checkpoint_strict, load_config
+from mmfewshot.utils import ConfigError, load_config
+from .original_checkpoint import load_detector_checkpoint
 from .surgery import checkpoint_classes
 
 ImageType = Union[str, np.ndarray]
@@ -64,6 +65,8 @@ def init_detector(config: Union[str, Config],
         ConfigError: a config without a test dataset.
         FileNotFoundError: a missing checkpoint.
         CheckpointMismatchError: a checkpoint of another model.
+        CheckpointError: an unconverted checkpoint of the original toolbox
+            (the message names the converter command).
     """
     if isinstance(config, str):
         cfg = load_config(config, cfg_options)
@@ -82,7 +85,7 @@ def init_detector(config: Union[str, Config],
         model = MODELS.build(model_cfg)
     classes = None
     if checkpoint is not None:
-        meta = load_checkpoint_strict(model, checkpoint)
+        meta = load_detector_checkpoint(model, checkpoint, model_cfg)
         classes = checkpoint_classes(dict(meta=meta))
     if classes is None:
         classes = _test_dataset_cfg(cfg).get('classes')
