@@ -45,20 +45,19 @@ PY="$VENV/bin/python"
 PIP=("$PY" -m pip --disable-pip-version-check)
 
 # numpy 1.x: mmcv-full 1.7, mmcls 0.x and mmdet 2.x use numpy aliases removed in 2.0;
-# opencv-python releases from 4.11 on require numpy 2. setuptools: torch 2.14
-# requires >= 77; mmcv-full's setup.py imports pkg_resources, gone in 81.
+# opencv-python releases from 4.11 on require numpy 2.
 CONSTRAINTS="$VENV/constraints.txt"
 cat > "$CONSTRAINTS" <<CONS
 torch==$TORCH_VERSION
 torchvision==$TORCHVISION_VERSION
 numpy<2
 opencv-python<4.11
-setuptools>=77,<81
+setuptools<70
 CONS
 
 say "installing torch==$TORCH_VERSION torchvision==$TORCHVISION_VERSION"
 "${PIP[@]}" install -q -c "$CONSTRAINTS" "torch==$TORCH_VERSION" "torchvision==$TORCHVISION_VERSION" \
-    "numpy<2" "setuptools>=77,<81" wheel ninja
+    "numpy<2" "setuptools<70" wheel ninja
 
 # ---- mmcv-full with compiled ops (CPU), cached like mmcv 2 in tools/install.sh ----
 if "$PY" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '$MMCV_FULL_VERSION'" >/dev/null 2>&1; then
