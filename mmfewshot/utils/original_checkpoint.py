@@ -279,11 +279,13 @@ class LegacyConfigDict(dict):
 def _legacy_globals() -> List[Tuple[Any, str]]:
     """Names of globals in mmcv 1.x checkpoints bound to safe stand-ins.
 
-    mmcv 1.x (addict) config dicts and numpy 1.x module paths
-    (``numpy.core``, renamed ``numpy._core`` in numpy 2).
+    mmcv 1.x (addict) config dicts, numpy 1.x module paths (``numpy.core``,
+    renamed ``numpy._core`` in numpy 2) and ``bytes`` (pickle protocol 2
+    writes the data of an empty numpy array as ``bytes()``).
     """
     multiarray = (getattr(np, '_core', None) or np.core).multiarray
     return [
+        (bytes, 'builtins.bytes'),
         (LegacyConfigDict, 'mmcv.utils.config.ConfigDict'),
         (LegacyConfigDict, 'addict.addict.Dict'),
         (multiarray._reconstruct, 'numpy.core.multiarray._reconstruct'),
