@@ -1,0 +1,825 @@
+"""Golden outputs of the original toolbox's six few-shot detectors.
+
+Run in the reference environment (``tools/reference/build_reference_env.sh``:
+mmfewshot 0.1.0, mmdet 2.28.2, mmcv-full 1.7.2 on our torch), never in ours::
+
+    ~/.cache/mmfewshot/reference-env/bin/python \\
+        tools/reference/generate_golden_detection.py \\
+        --original-repo /path/to/open-mmlab/mmfewshot@v0.1.0
+
+For TFA, FSCE, MPSR, Meta R-CNN, FSDetView and Attention-RPN it builds the
+model from the original's own release config (VOC split 1 fine-tuning, read
+from ``--original-repo``), shrunk to a few hundred thousand parameters by
+config overrides (:data:`SPECS` ``shrink``: narrower ResNets and heads,
+fewer proposals, samplers that take every candidate so that the losses do
+not depend on random sampling), gives it fixed weights (seeded, then
+calibrated so that scores and boxes are spread out), and records, per
+method, under ``tests/data/reference/detection/<method>/``:
+
+- ``weights.pth``: the model's state dict under the original's key names
+  and ``meta.CLASSES`` (Meta R-CNN's is a genuine mmcv 1.x checkpoint, its
+  meta an mmcv ``ConfigDict`` with the support set as numpy data infos, as
+  the original's training writes it);
+- ``golden.pth``: the config name, the overrides, the inputs (uint8
+  images, boxes, labels; support images; MPSR's object crops) and the
+  original's outputs: test-time RPN proposals, final detections and the
+  training losses.
+
+``tests/test_detection/test_reference_golden.py`` converts the weights with
+our converter, builds our model from our config of the same name with the
+same overrides and compares.
+
+Two adaptations of the original are needed for the shrink and are exact at
+the released widths: mmdet 2.x's ``ResLayer`` shared head gets a
+``base_channels`` argument (our ``ScaledResLayer``), and the local
+correlation of ``MultiRelationBBoxHead``, written with ``groups=2048``,
+uses the shrunk channel count.
+"""
+import argparse
+import copy
+import os
+import os.path as osp
+import sys
+import time
+import types
+from typing import Callable, Dict, List, Optional, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+DEFAULT_OUT = osp.join(REPO_ROOT, 'tests', 'data', 'reference', 'detection')
+SEED = 20220622
+# query images: height x width, multiples of 32 (no padding)
+QUERY_SHAPE = (128, 160)
+
+VOC_SPLIT1 = ('aeroplane', 'bicycle', 'boat', 'bottle', 'car', 'cat',
+              'chair', 'diningtable', 'dog', 'horse', 'person', 'pottedplant',
+              'sheep', 'train', 'tvmonitor', 'bird', 'bus', 'cow', 'motorbike',
+              'sofa')
+
+# every candidate is sampled: losses without random sampling
+TAKE_ALL = 100000
+_FPN_SHRINK = {
+    'model.backbone.base_channels': 4,
+    'model.neck.in_channels': [16, 32, 64, 128],
+    'model.neck.out_channels': 16,
+    'model.rpn_head.in_channels': 16,
+    'model.rpn_head.feat_channels': 16,
+    'model.roi_head.bbox_roi_extractor.out_channels': 16,
+    'model.roi_head.bbox_head.in_channels': 16,
+    'model.roi_head.bbox_head.fc_out_channels': 32,
+    'model.train_cfg.rpn.sampler.num': TAKE_ALL,
+    'model.train_cfg.rcnn.sampler.num': TAKE_ALL,
+    'model.train_cfg.rpn_proposal.nms_pre': 300,
+    'model.test_cfg.rpn.nms_pre': 300,
+    'model.test_cfg.rpn.max_per_img': 100,
+}
+_C4_SHRINK = {
+    'model.backbone.base_channels': 4,
+    'model.rpn_head.in_channels': 64,
+    'model.roi_head.shared_head.base_channels': 4,
+    'model.roi_head.bbox_roi_extractor.out_channels': 64,
+    'model.train_cfg.rpn.sampler.num': TAKE_ALL,
+    'model.train_cfg.rcnn.sampler.num': TAKE_ALL,
+}
+
+SPECS: Dict[str, dict] = {
+    'tfa':
+    dict(
+        config='configs/detection/tfa/voc/split1/'
+        'tfa_r101_fpn_voc-split1_1shot-fine-tuning.py',
+        kind='fine_tune',
+        shrink=dict(_FPN_SHRINK, **{'model.train_cfg.rpn_proposal.max_per_img':
+                                    100}),
+        calibrate={
+            'rpn_head.rpn_cls': 2.0,
+            'rpn_head.rpn_reg': 0.3,
+            'roi_head.bbox_head.fc_reg': 0.5,
+        },
+        cosine='roi_head.bbox_head.fc_cls'),
+    'fsce':
+    dict(
+        config='configs/detection/fsce/voc/split1/'
+        'fsce_r101_fpn_contrastive-loss_voc-split1_10shot-fine-tuning.py',
+        kind='fine_tune',
+        shrink=dict(
+            _FPN_SHRINK, **{
+                'model.train_cfg.rpn_proposal.max_per_img': 100,
+                'model.roi_head.bbox_head.mlp_head_channels': 8,
+            }),
+        calibrate={
+            'rpn_head.rpn_cls': 2.0,
+            'rpn_head.rpn_reg': 0.3,
+            'roi_head.bbox_head.fc_reg': 0.5,
+        },
+        cosine='roi_head.bbox_head.fc_cls'),
+    'mpsr':
+    dict(
+        config='configs/detection/mpsr/voc/split1/'
+        'mpsr_r101_fpn_2xb2_voc-split1_1shot-fine-tuning.py',
+        kind='mpsr',
+        shrink=dict(
+            _FPN_SHRINK, **{
+                'model.rpn_head.mid_channels': 8,
+                'model.train_cfg.rpn_proposal.max_per_batch': 200,
+            }),
+        calibrate={
+            'rpn_head.rpn_cls': 2.0,
+            'rpn_head.rpn_reg': 0.3,
+            'roi_head.bbox_head.fc_cls': 2.0,
+            'roi_head.bbox_head.fc_reg': 0.5,
+        }),
+    'meta_rcnn':
+    dict(
+        config='configs/detection/meta_rcnn/voc/split1/'
+        'meta-rcnn_r101_c4_8xb4_voc-split1_1shot-fine-tuning.py',
+        kind='meta_rcnn',
+        shrink=dict(
+            _C4_SHRINK, **{
+                'model.rpn_head.feat_channels': 32,
+                'model.roi_head.bbox_head.in_channels': 128,
+                'model.roi_head.bbox_head.meta_cls_in_channels': 128,
+                'model.roi_head.aggregation_layer.aggregator_cfgs.0.'
+                'in_channels': 128,
+                'model.train_cfg.rpn_proposal.max_per_img': 100,
+                'model.test_cfg.rpn.max_per_img': 100,
+            }),
+        calibrate={
+            'rpn_head.rpn_cls': 2.0,
+            'rpn_head.rpn_reg': 0.3,
+            'roi_head.bbox_head.fc_cls': 2.0,
+            'roi_head.bbox_head.fc_reg': 0.5,
+            'roi_head.bbox_head.fc_meta': 2.0,
+        }),
+    'fsdetview':
+    dict(
+        config='configs/detection/fsdetview/voc/split1/'
+        'fsdetview_r101_c4_8xb4_voc-split1_1shot-fine-tuning.py',
+        kind='meta_rcnn',
+        shrink=dict(
+            _C4_SHRINK, **{
+                'model.rpn_head.feat_channels': 32,
+                'model.roi_head.bbox_head.in_channels': 256,
+                'model.roi_head.bbox_head.meta_cls_in_channels': 128,
+                'model.roi_head.aggregation_layer.aggregator_cfgs.0.'
+                'in_channels': 128,
+                'model.roi_head.aggregation_layer.aggregator_cfgs.0.'
+                'out_channels': 64,
+                'model.roi_head.aggregation_layer.aggregator_cfgs.1.'
+                'in_channels': 128,
+                'model.roi_head.aggregation_layer.aggregator_cfgs.1.'
+                'out_channels': 64,
+                'model.train_cfg.rpn_proposal.max_per_img': 100,
+                'model.test_cfg.rpn.max_per_img': 100,
+            }),
+        calibrate={
+            'rpn_head.rpn_cls': 2.0,
+            'rpn_head.rpn_reg': 0.3,
+            'roi_head.bbox_head.fc_cls': 2.0,
+            'roi_head.bbox_head.fc_reg': 0.5,
+            'roi_head.bbox_head.fc_meta': 2.0,
+        }),
+    'attention_rpn':
+    dict(
+        config='configs/detection/attention_rpn/voc/split1/'
+        'attention-rpn_r50_c4_voc-split1_1shot-fine-tuning.py',
+        kind='attention_rpn',
+        shrink=dict(
+            _C4_SHRINK, **{
+                'model.rpn_head.feat_channels': 64,
+                'model.rpn_head.roi_extractor.out_channels': 64,
+                'model.rpn_head.aggregation_layer.aggregator_cfgs.0.'
+                'in_channels': 64,
+                'model.roi_head.shared_head.type': 'ScaledResLayer',
+                'model.roi_head.bbox_head.in_channels': 128,
+                # every pair gets exactly this many proposals (the
+                # original's RoI head splits the RoIs of the pairs evenly)
+                'model.train_cfg.rpn_proposal.max_per_img': 40,
+                'model.test_cfg.rpn.max_per_img': 30,
+            }),
+        calibrate={
+            'rpn_head.rpn_cls': 2.0,
+            'rpn_head.rpn_reg': 0.3,
+            'roi_head.bbox_head.patch_relation_fc_cls': 1.0,
+            'roi_head.bbox_head.local_correlation_fc_cls': 1.0,
+            'roi_head.bbox_head.global_relation_fc_cls': 1.0,
+            'roi_head.bbox_head.patch_relation_fc_reg': 0.3,
+        }),
+}
+
+
+# --------------------------------------------------------------- the stack
+def import_original() -> types.SimpleNamespace:
+    """Import the original toolbox and apply the two shrink adaptations."""
+    try:
+        import mmcv
+        import mmdet
+        import mmfewshot
+    except ImportError as error:
+        sys.exit(f'generate_golden_detection: error: {error}; run this with '
+                 'the reference environment\'s python')
+    if mmfewshot.__version__ != '0.1.0' or not mmdet.__version__.startswith(
+            '2.'):
+        sys.exit('generate_golden_detection: error: mmfewshot 0.1.0 on '
+                 f'mmdet 2.x expected, found mmfewshot {mmfewshot.__version__}'
+                 f' ({mmfewshot.__file__}), mmdet {mmdet.__version__}: run '
+                 'this with the reference environment\'s python, without '
+                 'this repository on PYTHONPATH')
+    from mmdet.models.builder import SHARED_HEADS
+    from mmdet.models.roi_heads.shared_heads import res_layer
+    from mmdet.models.utils import ResLayer as _ResLayer
+
+    from mmfewshot.detection.models import build_detector
+    from mmfewshot.detection.models.roi_heads.bbox_heads import \
+        multi_relation_bbox_head
+
+    base_init = res_layer.ResLayer.__init__
+
+    def narrow_init(self, depth, stage=3, stride=2, dilation=1,
+                    style='pytorch', norm_cfg=dict(type='BN',
+                                                   requires_grad=True),
+                    norm_eval=True, with_cp=False, dcn=None,
+                    pretrained=None, init_cfg=None, base_channels=64):
+        base_init(self, depth, stage, stride, dilation, style, norm_cfg,
+                  norm_eval, with_cp, dcn, pretrained, init_cfg)
+        if base_channels == 64:
+            return
+        from mmdet.models.backbones import ResNet
+        block, stage_blocks = ResNet.arch_settings[depth]
+        self.add_module(
+            f'layer{stage + 1}',
+            _ResLayer(
+                block,
+                base_channels * 2**(stage - 1) * block.expansion,
+                base_channels * 2**stage,
+                stage_blocks[stage],
+                stride=stride,
+                dilation=dilation,
+                style=style,
+                with_cp=with_cp,
+                norm_cfg=self.norm_cfg,
+                dcn=dcn))
+
+    res_layer.ResLayer.__init__ = narrow_init
+    SHARED_HEADS.register_module('ScaledResLayer', module=res_layer.ResLayer)
+
+    def conv2d(input, weight, *args, groups=1, **kwargs):
+        # the released head has 2048 channels: groups=2048 is one group per
+        # channel, which is what a narrower head needs too
+        if groups == 2048:
+            groups = input.shape[1]
+        return F.conv2d(input, weight, *args, groups=groups, **kwargs)
+
+    multi_relation_bbox_head.F = types.SimpleNamespace(
+        **{name: getattr(F, name)
+           for name in dir(F) if not name.startswith('__')})
+    multi_relation_bbox_head.F.conv2d = conv2d
+    return types.SimpleNamespace(
+        mmcv=mmcv,
+        mmdet=mmdet,
+        mmfewshot=mmfewshot,
+        build_detector=build_detector)
+
+
+def build_original(stack, repo: str, spec: dict):
+    """The original's model from its release config with the shrink."""
+    from mmcv import Config
+    cfg = Config.fromfile(osp.join(repo, spec['config']))
+    cfg.merge_from_dict(copy.deepcopy(spec['shrink']), allow_list_keys=True)
+    model = stack.build_detector(cfg.model, logger=None)
+    return cfg, model
+
+
+# ----------------------------------------------------------------- weights
+def seeded_weights(model: torch.nn.Module, seed: int) -> None:
+    """He-normal conv and linear weights, small biases, BN scales in (0.5,
+    1) (the last BN of a residual block in (0.1, 0.3), so that the deep
+    residual sums stay of unit scale), from a seeded generator."""
+    generator = torch.Generator().manual_seed(seed)
+
+    def draw(shape, scale, low=None):
+        if low is None:
+            return torch.randn(shape, generator=generator) * scale
+        return torch.rand(shape, generator=generator) * scale + low
+
+    with torch.no_grad():
+        for name, module in model.named_modules():
+            if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+                if name.endswith('bn3'):
+                    module.weight.copy_(draw(module.weight.shape, 0.2, 0.1))
+                else:
+                    module.weight.copy_(draw(module.weight.shape, 0.5, 0.5))
+                module.bias.copy_(draw(module.bias.shape, 0.1))
+            elif isinstance(module, (torch.nn.Conv2d, torch.nn.Linear)):
+                fan_in = module.weight[0].numel()
+                module.weight.copy_(
+                    draw(module.weight.shape, (2. / fan_in)**0.5))
+                if module.bias is not None:
+                    module.bias.copy_(draw(module.bias.shape, 0.05))
+
+
+def calibrate_norms(model: torch.nn.Module,
+                    run: Callable[[], object]) -> None:
+    """Set the running statistics of every BN to those of its input in one
+    pass of ``run`` (forward order), so that features stay of unit scale
+    through the deep, randomly initialised network."""
+    hooks = []
+
+    def set_stats(module, inputs):
+        x = inputs[0].detach()
+        dims = [0] + list(range(2, x.dim()))
+        module.running_mean.copy_(x.mean(dims))
+        module.running_var.copy_(x.var(dims) + 1e-2)
+
+    for module in model.modules():
+        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+            hooks.append(module.register_forward_pre_hook(set_stats))
+    try:
+        with torch.no_grad():
+            run()
+    finally:
+        for hook in hooks:
+            hook.remove()
+
+
+def calibrate_outputs(model: torch.nn.Module, targets: Dict[str, float],
+                      run: Callable[[], object]) -> None:
+    """Scale the named layers so that their outputs have the target
+    standard deviations on the inputs of ``run``."""
+    modules = dict(model.named_modules())
+    for _ in range(2):
+        outputs: Dict[str, List[torch.Tensor]] = {name: [] for name in targets}
+        hooks = [
+            modules[name].register_forward_hook(
+                lambda m, i, o, name=name: outputs[name].append(o.detach()))
+            for name in targets
+        ]
+        try:
+            with torch.no_grad():
+                run()
+        finally:
+            for hook in hooks:
+                hook.remove()
+        with torch.no_grad():
+            for name, target in targets.items():
+                values = torch.cat([o.flatten() for o in outputs[name]])
+                factor = target / max(float(values.std()), 1e-6)
+                modules[name].weight.mul_(factor)
+                if modules[name].bias is not None:
+                    modules[name].bias.mul_(factor)
+
+
+def calibrate_cosine(model: torch.nn.Module, name: str,
+                     run: Callable[[], object], seed: int) -> None:
+    """Rows of a cosine classifier that mix the mean direction of its
+    input features with their main directions of variation, so that the
+    scale-20 cosine scores prefer different classes for different RoIs."""
+    layer = dict(model.named_modules())[name]
+    features: List[torch.Tensor] = []
+    hook = layer.register_forward_pre_hook(
+        lambda m, i: features.append(i[0].detach()))
+    try:
+        with torch.no_grad():
+            run()
+    finally:
+        hook.remove()
+    x = torch.cat(features)
+    x = x / x.norm(dim=1, keepdim=True).clamp(min=1e-6)
+    mean = x.mean(0)
+    centred = x - mean
+    _, _, v = torch.linalg.svd(centred, full_matrices=False)
+    directions = v[:4]
+    spread = (centred @ directions.t()).std(0)
+    generator = torch.Generator().manual_seed(seed)
+    num_rows = layer.weight.shape[0]
+    mix = torch.randn(num_rows, 4, generator=generator) / spread * 0.08
+    offset = torch.rand(num_rows, 1, generator=generator) * 0.1
+    rows = mean / mean.norm() * (0.5 + offset) + mix @ directions
+    with torch.no_grad():
+        layer.weight.copy_(rows)
+
+
+# ------------------------------------------------------------------ inputs
+def smooth_image(rng: np.random.Generator, height: int, width: int,
+                 channels: int = 3) -> np.ndarray:
+    """A uint8 image of blobs: low-resolution noise repeated 8 x 8."""
+    small = rng.integers(0, 256, (height // 8, width // 8, channels))
+    return np.repeat(np.repeat(small, 8, 0), 8, 1).astype(np.uint8)
+
+
+def query_inputs(rng: np.random.Generator) -> dict:
+    """Two query images with boxes of one class each (the query-support
+    wrappers reduce a query to one class)."""
+    height, width = QUERY_SHAPE
+    images, bboxes, labels = [], [], []
+    for label, boxes in ((3, [[14., 20., 70., 100.], [90., 10., 150., 60.]]),
+                         (17, [[30., 40., 130., 120.]])):
+        images.append(smooth_image(rng, height, width))
+        bboxes.append(np.array(boxes, dtype=np.float32))
+        labels.append(np.full(len(boxes), label, dtype=np.int64))
+    return dict(images=images, bboxes=bboxes, labels=labels)
+
+
+def support_inputs(rng: np.random.Generator, num_classes: int,
+                   size: int) -> dict:
+    """A support instance of every class (two of classes 3 and 17): an
+    image of ``size`` x ``size`` and its box."""
+    images, bboxes, labels = [], [], []
+    for label in list(range(num_classes)) + [3, 17]:
+        images.append(smooth_image(rng, size, size))
+        x1, y1 = rng.integers(2, size // 4, 2)
+        x2, y2 = rng.integers(size // 2, size - 2, 2)
+        bboxes.append(np.array([[x1, y1, x2, y2]], dtype=np.float32))
+        labels.append(np.array([label], dtype=np.int64))
+    return dict(images=images, bboxes=bboxes, labels=labels)
+
+
+def mpsr_auxiliary(rng: np.random.Generator) -> dict:
+    """Two object crops (labels 3 and 17) at MPSR's six scales, stored as
+    their 8 x 8 blocks (``expand_blocks`` makes the crops)."""
+    scales = (32, 64, 128, 256, 512, 800)
+    return dict(
+        scales=list(scales),
+        blocks=[[rng.integers(0, 256, (s // 8, s // 8, 3)).astype(np.uint8)
+                 for _ in range(2)] for s in scales],
+        labels=np.array([3, 17], dtype=np.int64))
+
+
+def expand_blocks(blocks: np.ndarray) -> np.ndarray:
+    """An image of 8 x 8 blocks (what :func:`smooth_image` makes)."""
+    return np.repeat(np.repeat(blocks, 8, 0), 8, 1)
+
+
+def img_meta(shape: Tuple[int, int], pad: Optional[Tuple[int, int]] = None,
+             norm: Optional[dict] = None) -> dict:
+    height, width = shape
+    pad = pad or shape
+    return dict(
+        img_shape=(height, width, 3),
+        ori_shape=(height, width, 3),
+        pad_shape=(pad[0], pad[1], 3),
+        batch_input_shape=tuple(pad),
+        scale_factor=np.ones(4, dtype=np.float32),
+        flip=False,
+        flip_direction=None,
+        img_norm_cfg=norm)
+
+
+def normalise(images: List[np.ndarray], norm: dict) -> torch.Tensor:
+    """The original's ``Normalize`` (mmcv.imnormalize), stacked NCHW."""
+    import mmcv
+    out = [
+        mmcv.imnormalize(
+            image.astype(np.float32), np.array(norm['mean'], np.float32),
+            np.array(norm['std'], np.float32), norm['to_rgb'])
+        for image in images
+    ]
+    return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2).contiguous()
+
+
+def with_mask(images: torch.Tensor, bboxes: List[np.ndarray]) -> torch.Tensor:
+    """The original's ``GenerateMask`` on normalised supports: a 0/1 box
+    mask as a fourth channel (box corners rounded down to pixels)."""
+    masks = torch.zeros(images.shape[0], 1, *images.shape[2:])
+    for mask, box in zip(masks, bboxes):
+        x1, y1, x2, y2 = (int(v) for v in box[0])
+        mask[:, y1:y2, x1:x2] = 1.
+    return torch.cat([images, masks], 1)
+
+
+def mask_image(bboxes: np.ndarray, size: int) -> np.ndarray:
+    mask = np.zeros((size, size), np.uint8)
+    x1, y1, x2, y2 = (int(v) for v in bboxes[0])
+    mask[y1:y2, x1:x2] = 255
+    return mask
+
+
+# ----------------------------------------------------------------- outputs
+def as_detections(per_class: List[np.ndarray]) -> dict:
+    """mmdet 2.x per-class (k, 5) arrays -> boxes, scores, labels."""
+    bboxes, scores, labels = [], [], []
+    for label, dets in enumerate(per_class):
+        bboxes.append(torch.from_numpy(dets[:, :4]).float())
+        scores.append(torch.from_numpy(dets[:, 4]).float())
+        labels.append(torch.full((len(dets), ), label, dtype=torch.long))
+    return dict(
+        bboxes=torch.cat(bboxes),
+        scores=torch.cat(scores),
+        labels=torch.cat(labels))
+
+
+def summed_losses(losses: dict) -> Dict[str, torch.Tensor]:
+    """Every loss and accuracy as one float tensor (lists of levels
+    summed, as mmdet's ``_parse_losses`` does)."""
+    out = {}
+    for key, value in losses.items():
+        if isinstance(value, (list, tuple)):
+            value = sum(v.sum() for v in value)
+        out[key] = value.detach().float().reshape(-1).sum().clone()
+    return out
+
+
+# ------------------------------------------------------------------ runners
+def run_fine_tune(model, cfg, inputs: dict, spec: dict, seed: int) -> dict:
+    """TFA and FSCE: test each query image alone, then the losses of the
+    batch of both."""
+    norm = cfg.img_norm_cfg
+    images = normalise(inputs['images'], norm)
+    metas = [img_meta(QUERY_SHAPE, norm=norm) for _ in inputs['images']]
+
+    def test_all():
+        results = []
+        for i in range(len(images)):
+            feats = model.extract_feat(images[i:i + 1])
+            proposals = model.rpn_head.simple_test_rpn(feats, metas[i:i + 1])
+            dets = model.roi_head.simple_test(
+                feats, proposals, metas[i:i + 1], rescale=False)[0]
+            results.append((proposals[0], dets))
+        return results
+
+    model.eval()
+    calibrate_norms(model, test_all)
+    calibrate_outputs(model, spec['calibrate'], test_all)
+    if spec.get('cosine'):
+        calibrate_cosine(model, spec['cosine'], test_all, seed)
+    with torch.no_grad():
+        results = test_all()
+    outputs = dict(
+        proposals=[p.clone() for p, _ in results],
+        detections=[as_detections(d) for _, d in results])
+    model.train()
+    losses = model.forward_train(
+        images, metas, [torch.from_numpy(b) for b in inputs['bboxes']],
+        [torch.from_numpy(lb) for lb in inputs['labels']])
+    outputs['losses'] = summed_losses(losses)
+    return outputs
+
+
+def run_mpsr(model, cfg, inputs: dict, spec: dict, seed: int) -> dict:
+    """MPSR: the fine-tune test, and the losses with the auxiliary crops."""
+    outputs = None
+    norm = cfg.img_norm_cfg
+    images = normalise(inputs['images'], norm)
+    metas = [img_meta(QUERY_SHAPE, norm=norm) for _ in inputs['images']]
+    auxiliary = inputs['auxiliary']
+
+    def test_all():
+        results = []
+        for i in range(len(images)):
+            feats = model.extract_feat(images[i:i + 1])
+            proposals = model.rpn_head.simple_test_rpn(feats, metas[i:i + 1])
+            dets = model.roi_head.simple_test(
+                feats, proposals, metas[i:i + 1], rescale=False)[0]
+            results.append((proposals[0], dets))
+        return results
+
+    model.eval()
+    calibrate_norms(model, test_all)
+    calibrate_outputs(model, spec['calibrate'], test_all)
+    with torch.no_grad():
+        results = test_all()
+    outputs = dict(
+        proposals=[p.clone() for p, _ in results],
+        detections=[as_detections(d) for _, d in results])
+    model.train()
+    aux_data = {}
+    for scale, blocks in enumerate(auxiliary['blocks']):
+        size = auxiliary['scales'][scale]
+        crops = [expand_blocks(b) for b in blocks]
+        aux_data[f'img_scale_{scale}'] = normalise(crops, norm)
+        aux_data[f'img_metas_scale_{scale}'] = [
+            img_meta((size, size), norm=norm) for _ in crops
+        ]
+        aux_data[f'gt_labels_scale_{scale}'] = [
+            torch.tensor([label]) for label in auxiliary['labels']
+        ]
+    main_data = dict(
+        img=images,
+        img_metas=metas,
+        gt_bboxes=[torch.from_numpy(b) for b in inputs['bboxes']],
+        gt_labels=[torch.from_numpy(lb) for lb in inputs['labels']])
+    losses = model(main_data=main_data, auxiliary_data=aux_data)
+    outputs['losses'] = summed_losses(losses)
+    return outputs
+
+
+def _support_batch(support: dict, indices: List[int], norm: dict,
+                   masked: bool) -> dict:
+    images = normalise([support['images'][i] for i in indices], norm)
+    bboxes = [support['bboxes'][i] for i in indices]
+    if masked:
+        images = with_mask(images, bboxes)
+    size = images.shape[-1]
+    return dict(
+        img=images,
+        img_metas=[img_meta((size, size), norm=norm) for _ in indices],
+        gt_bboxes=[torch.from_numpy(b) for b in bboxes],
+        gt_labels=[torch.from_numpy(support['labels'][i]) for i in indices])
+
+
+def run_query_support(model, cfg, inputs: dict, spec: dict,
+                      seed: int) -> dict:
+    """Meta R-CNN, FSDetView and Attention-RPN: model initialisation with
+    the whole support set, test each query image alone, then the losses of
+    the batch of both with its support batch."""
+    norm = cfg.img_norm_cfg
+    masked = spec['kind'] == 'meta_rcnn'
+    images = normalise(inputs['images'], norm)
+    metas = [img_meta(QUERY_SHAPE, norm=norm) for _ in inputs['images']]
+    support = inputs['support']
+    num_support = len(support['labels'])
+    all_support = _support_batch(support, list(range(num_support)), norm,
+                                 masked)
+
+    def model_init():
+        model.forward_model_init(**all_support)
+        model.model_init()
+
+    def test_all():
+        model_init()
+        results = []
+        for i in range(len(images)):
+            feats = model.extract_feat(images[i:i + 1])
+            if spec['kind'] == 'attention_rpn':
+                proposals = {
+                    label: model.rpn_head.simple_test(
+                        feats, support_feats['res4_roi_feats'],
+                        metas[i:i + 1])[0]
+                    for label, support_feats in
+                    model.inference_support_dict.items()
+                }
+            else:
+                proposals = model.rpn_head.simple_test(feats,
+                                                       metas[i:i + 1])[0]
+            dets = model.simple_test(
+                images[i:i + 1], metas[i:i + 1], rescale=False)[0]
+            results.append((proposals, dets))
+        return results
+
+    model.eval()
+    calibrate_norms(model, test_all)
+    calibrate_outputs(model, spec['calibrate'], test_all)
+    with torch.no_grad():
+        results = test_all()
+    if spec['kind'] == 'attention_rpn':
+        proposals = [{int(k): v.clone()
+                      for k, v in p.items()} for p, _ in results]
+    else:
+        proposals = [p.clone() for p, _ in results]
+    outputs = dict(
+        proposals=proposals,
+        detections=[as_detections(d) for _, d in results])
+
+    model.train()
+    query_data = dict(
+        img=images,
+        img_metas=metas,
+        gt_bboxes=[torch.from_numpy(b) for b in inputs['bboxes']],
+        gt_labels=[torch.from_numpy(lb) for lb in inputs['labels']])
+    support_data = _support_batch(support, inputs['train_support'], norm,
+                                  masked)
+    losses = model(
+        query_data=query_data, support_data=support_data, mode='train')
+    outputs['losses'] = summed_losses(losses)
+    return outputs
+
+
+RUNNERS = dict(
+    fine_tune=run_fine_tune,
+    mpsr=run_mpsr,
+    meta_rcnn=run_query_support,
+    attention_rpn=run_query_support)
+
+
+# -------------------------------------------------------------------- main
+def tensors(value):
+    """numpy -> torch, recursively (fixtures load with weights_only)."""
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(np.ascontiguousarray(value))
+    if isinstance(value, dict):
+        return {k: tensors(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [tensors(v) for v in value]
+    return value
+
+
+def original_meta(stack, spec: dict, inputs: dict) -> dict:
+    """The meta the original's training writes: CLASSES and, for
+    query-support detectors, the support set as mmdet 2.x data infos."""
+    meta = dict(CLASSES=VOC_SPLIT1)
+    support = inputs.get('support')
+    if support is None:
+        return meta
+    infos = []
+    for index, (bboxes, labels) in enumerate(
+            zip(support['bboxes'], support['labels'])):
+        # a VOC file's box is the original's box + (1, 1, 0, 0)
+        infos.append(
+            dict(
+                id=f'{index:06d}',
+                filename=f'VOC2007/JPEGImages/{index:06d}.jpg',
+                width=int(support['images'][index].shape[1]),
+                height=int(support['images'][index].shape[0]),
+                ann=dict(
+                    bboxes=bboxes.astype(np.float32),
+                    labels=labels.astype(np.int64),
+                    bboxes_ignore=np.zeros((0, 4), np.float32),
+                    labels_ignore=np.zeros((0, ), np.int64))))
+    meta['model_init_ann_cfg'] = [dict(data_infos=infos)]
+    return meta
+
+
+def save_weights(stack, model, meta: dict, path: str,
+                 mmcv_format: bool) -> None:
+    """The state dict under the original's names. ``mmcv_format``: as
+    mmcv 1.x's ``save_checkpoint`` writes it (meta an mmcv ConfigDict with
+    ``mmcv_version`` and ``time``); else plain (meta a dict of lists)."""
+    if mmcv_format:
+        from mmcv import ConfigDict
+        from mmcv.runner import save_checkpoint
+        save_checkpoint(model, path, meta=ConfigDict(meta))
+        return
+    state_dict = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    plain = dict(CLASSES=list(meta['CLASSES']))
+    torch.save(dict(state_dict=state_dict, meta=plain), path)
+
+
+def generate(stack, repo: str, method: str, out_root: str) -> float:
+    spec = SPECS[method]
+    start = time.time()
+    torch.manual_seed(SEED)
+    np.random.seed(SEED)
+    rng = np.random.default_rng([SEED, sorted(SPECS).index(method)])
+    cfg, model = build_original(stack, repo, spec)
+    seeded_weights(model, SEED)
+    inputs = query_inputs(rng)
+    if spec['kind'] == 'meta_rcnn':
+        inputs['support'] = support_inputs(rng, 20, 64)
+        inputs['support']['masks'] = [
+            mask_image(b, 64) for b in inputs['support']['bboxes']
+        ]
+        # the fine-tuning support batch: one instance of each of the 20
+        # classes
+        inputs['train_support'] = list(range(20))
+    elif spec['kind'] == 'attention_rpn':
+        inputs['support'] = support_inputs(rng, 20, 64)
+        # ways x shots per query image: the query's class, then another
+        inputs['train_support'] = [3, 5, 17, 2]
+    elif spec['kind'] == 'mpsr':
+        inputs['auxiliary'] = mpsr_auxiliary(rng)
+    outputs = RUNNERS[spec['kind']](model, cfg, inputs, spec, SEED)
+    folder = osp.join(out_root, method)
+    os.makedirs(folder, exist_ok=True)
+    meta = original_meta(stack, spec, inputs)
+    save_weights(stack, model, meta, osp.join(folder, 'weights.pth'),
+                 mmcv_format=method == 'meta_rcnn')
+    golden = dict(
+        method=method,
+        config=spec['config'],
+        shrink=copy.deepcopy(spec['shrink']),
+        classes=list(VOC_SPLIT1),
+        img_norm_cfg=dict(
+            mean=[float(v) for v in cfg.img_norm_cfg['mean']],
+            std=[float(v) for v in cfg.img_norm_cfg['std']],
+            to_rgb=bool(cfg.img_norm_cfg['to_rgb'])),
+        inputs=tensors(inputs),
+        outputs=outputs,
+        generated_with=dict(
+            mmfewshot=stack.mmfewshot.__version__,
+            mmdet=stack.mmdet.__version__,
+            mmcv=stack.mmcv.__version__,
+            torch=torch.__version__,
+            seed=SEED))
+    torch.save(golden, osp.join(folder, 'golden.pth'))
+    return time.time() - start
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument(
+        '--original-repo',
+        required=True,
+        help='checkout of open-mmlab/mmfewshot at tag v0.1.0 (its configs)')
+    parser.add_argument(
+        '--out', default=DEFAULT_OUT, help='fixture folder to write')
+    parser.add_argument(
+        '--methods',
+        nargs='+',
+        choices=sorted(SPECS),
+        default=sorted(SPECS),
+        help='methods to generate (default: all)')
+    args = parser.parse_args(argv)
+    if not osp.isdir(osp.join(args.original_repo, 'configs', 'detection')):
+        parser.error(f'--original-repo {args.original_repo} has no '
+                     'configs/detection')
+    stack = import_original()
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    for method in args.methods:
+        seconds = generate(stack, args.original_repo, method, args.out)
+        print(f'{method}: {seconds:.1f} s', flush=True)
+
+
+if __name__ == '__main__':
+    main()
