@@ -95,11 +95,9 @@ say "installing mmcls==$MMCLS_VERSION mmdet==$MMDET_VERSION mmfewshot==$MMFEWSHO
 
 site=$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 # The three packages refuse an mmcv-full newer than the one they were released
-# with, and mmfewshot 0.1.0 also an mmdet newer than 2.20 (every
-# *_maximum_version is relaxed); 1.7.2 and 2.28.2 are API-compatible with
-# what they ask for.
+# with; 1.7.2 is API-compatible with what they ask for.
 for pkg in mmcls mmdet mmfewshot; do
-    sed -i -E "s/^(mm[a-z]+_maximum_version *= *)'[^']*'/\1'9.9.9'/" "$site/$pkg/__init__.py"
+    sed -i -E "s/^(mmcv_maximum_version *= *)'[^']*'/\1'9.9.9'/" "$site/$pkg/__init__.py"
 done
 # mmcls imports matplotlib.blocking_input, removed in matplotlib 3.6; it is only
 # used by the interactive image viewer.
