@@ -14,6 +14,7 @@ may hold numpy arrays. :func:`load_original_checkpoint` reads them with
 """
 import os.path as osp
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -267,13 +268,14 @@ def convert_original_checkpoint(checkpoint: dict,
     return {'state_dict': converted, 'meta': new_meta}
 
 
-class LegacyConfigDict(dict):
-    """What an ``mmcv.utils.config.ConfigDict`` of an mmcv 1.x checkpoint is
-    read as: a plain dict (mmcv 2 has no such class)."""
+class LegacyConfigDict:
+    """Stands for ``mmcv.utils.config.ConfigDict`` (an addict ``Dict``) in
+    mmcv 1.x checkpoints, a class mmcv 2 no longer has: the unpickler makes
+    an ``OrderedDict`` of it instead, one of the few types whose items and
+    attribute state ``torch.load(weights_only=True)`` may set."""
 
-    def __setstate__(self, state: dict) -> None:
-        # addict's Dict pickles its (empty) attribute state; nothing to keep
-        return None
+    def __new__(cls, *args: Any, **kwargs: Any) -> 'OrderedDict':
+        return OrderedDict()
 
 
 def _legacy_globals() -> List[Tuple[Any, str]]:

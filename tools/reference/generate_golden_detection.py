@@ -29,14 +29,17 @@ method, under ``tests/data/reference/detection/<method>/``:
 our converter, builds our model from our config of the same name with the
 same overrides and compares.
 
-Two adaptations of the original are needed for the shrink and are exact at
-the released widths: mmdet 2.x's ``ResLayer`` shared head gets a
-``base_channels`` argument (our ``ScaledResLayer``), and the local
-correlation of ``MultiRelationBBoxHead``, written with ``groups=2048``,
-uses the shrunk channel count.
+Three adaptations of the original are needed for the shrink and are exact
+at the released widths: mmdet 2.x's ``ResLayer`` shared head gets a
+``base_channels`` argument (our ``ScaledResLayer``), ``meta_conv`` of
+``ResNetWithMetaConv``, written with 64 output channels, has the stem's
+channel count, and the local correlation of ``MultiRelationBBoxHead``,
+written with ``groups=2048``, uses the shrunk channel count.
 """
 import argparse
+import contextlib
 import copy
+import logging
 import os
 import os.path as osp
 import sys
@@ -151,7 +154,6 @@ SPECS: Dict[str, dict] = {
             'rpn_head.rpn_reg': 0.3,
             'roi_head.bbox_head.fc_cls': 2.0,
             'roi_head.bbox_head.fc_reg': 0.5,
-            'roi_head.bbox_head.fc_meta': 2.0,
         }),
     'fsdetview':
     dict(
@@ -179,7 +181,6 @@ SPECS: Dict[str, dict] = {
             'rpn_head.rpn_reg': 0.3,
             'roi_head.bbox_head.fc_cls': 2.0,
             'roi_head.bbox_head.fc_reg': 0.5,
-            'roi_head.bbox_head.fc_meta': 2.0,
         }),
     'attention_rpn':
     dict(
@@ -272,6 +273,26 @@ def import_original() -> types.SimpleNamespace:
             groups = input.shape[1]
         return F.conv2d(input, weight, *args, groups=groups, **kwargs)
 
+    from mmcv.cnn import build_conv_layer
+
+    from mmfewshot.detection.models.backbones import resnet_with_meta_conv
+    meta_conv_init = resnet_with_meta_conv.ResNetWithMetaConv.__init__
+
+    def narrow_meta_conv_init(self, **kwargs):
+        # the released stem has 64 channels, which meta_conv hard-codes
+        meta_conv_init(self, **kwargs)
+        if self.stem_channels != 64:
+            self.meta_conv = build_conv_layer(
+                self.conv_cfg,
+                4,
+                self.stem_channels,
+                kernel_size=7,
+                stride=2,
+                padding=3,
+                bias=False)
+
+    resnet_with_meta_conv.ResNetWithMetaConv.__init__ = narrow_meta_conv_init
+
     multi_relation_bbox_head.F = types.SimpleNamespace(
         **{name: getattr(F, name)
            for name in dir(F) if not name.startswith('__')})
@@ -283,12 +304,33 @@ def import_original() -> types.SimpleNamespace:
         build_detector=build_detector)
 
 
+def without_pretrained(node):
+    """The model config without ImageNet weights (``pretrained`` and
+    ``Pretrained`` init configs): the weights are set afterwards, and
+    nothing may download."""
+    if isinstance(node, dict):
+        for key in list(node):
+            value = node[key]
+            if key == 'pretrained':
+                node[key] = None
+            elif key == 'init_cfg' and isinstance(
+                    value, dict) and value.get('type') == 'Pretrained':
+                node[key] = None
+            else:
+                without_pretrained(value)
+    elif isinstance(node, list):
+        for value in node:
+            without_pretrained(value)
+    return node
+
+
 def build_original(stack, repo: str, spec: dict):
     """The original's model from its release config with the shrink."""
     from mmcv import Config
     cfg = Config.fromfile(osp.join(repo, spec['config']))
     cfg.merge_from_dict(copy.deepcopy(spec['shrink']), allow_list_keys=True)
-    model = stack.build_detector(cfg.model, logger=None)
+    model = stack.build_detector(
+        without_pretrained(copy.deepcopy(cfg.model)), logger=None)
     return cfg, model
 
 
@@ -410,12 +452,15 @@ def smooth_image(rng: np.random.Generator, height: int, width: int,
 
 
 def query_inputs(rng: np.random.Generator) -> dict:
-    """Two query images with boxes of one class each (the query-support
-    wrappers reduce a query to one class)."""
+    """Two query images with two boxes of one class each (the query-support
+    wrappers reduce a query to one class; the same number of boxes gives
+    every Attention-RPN pair the same number of RoIs, which the original's
+    RoI head assumes)."""
     height, width = QUERY_SHAPE
     images, bboxes, labels = [], [], []
     for label, boxes in ((3, [[14., 20., 70., 100.], [90., 10., 150., 60.]]),
-                         (17, [[30., 40., 130., 120.]])):
+                         (17, [[30., 40., 130., 120.], [4., 70., 40.,
+                                                        124.]])):
         images.append(smooth_image(rng, height, width))
         bboxes.append(np.array(boxes, dtype=np.float32))
         labels.append(np.full(len(boxes), label, dtype=np.int64))
@@ -522,23 +567,15 @@ def summed_losses(losses: dict) -> Dict[str, torch.Tensor]:
 
 
 # ------------------------------------------------------------------ runners
-def run_fine_tune(model, cfg, inputs: dict, spec: dict, seed: int) -> dict:
-    """TFA and FSCE: test each query image alone, then the losses of the
-    batch of both."""
-    norm = cfg.img_norm_cfg
-    images = normalise(inputs['images'], norm)
-    metas = [img_meta(QUERY_SHAPE, norm=norm) for _ in inputs['images']]
+def calibrated_test(model, spec: dict, test_all: Callable[[], list],
+                    seed: int) -> Tuple[list, Dict[str, torch.Tensor]]:
+    """Calibrate the weights on the test pass, then run it.
 
-    def test_all():
-        results = []
-        for i in range(len(images)):
-            feats = model.extract_feat(images[i:i + 1])
-            proposals = model.rpn_head.simple_test_rpn(feats, metas[i:i + 1])
-            dets = model.roi_head.simple_test(
-                feats, proposals, metas[i:i + 1], rescale=False)[0]
-            results.append((proposals[0], dets))
-        return results
-
+    Returns:
+        The results of ``test_all`` and the weights they came from (taken
+        before training, whose BN layers in train mode, e.g. FSDetView's
+        aggregators, update their running statistics).
+    """
     model.eval()
     calibrate_norms(model, test_all)
     calibrate_outputs(model, spec['calibrate'], test_all)
@@ -546,24 +583,26 @@ def run_fine_tune(model, cfg, inputs: dict, spec: dict, seed: int) -> dict:
         calibrate_cosine(model, spec['cosine'], test_all, seed)
     with torch.no_grad():
         results = test_all()
-    outputs = dict(
-        proposals=[p.clone() for p, _ in results],
-        detections=[as_detections(d) for _, d in results])
-    model.train()
-    losses = model.forward_train(
-        images, metas, [torch.from_numpy(b) for b in inputs['bboxes']],
-        [torch.from_numpy(lb) for lb in inputs['labels']])
-    outputs['losses'] = summed_losses(losses)
-    return outputs
+    weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    return results, weights
 
 
-def run_mpsr(model, cfg, inputs: dict, spec: dict, seed: int) -> dict:
-    """MPSR: the fine-tune test, and the losses with the auxiliary crops."""
-    outputs = None
+def query_batch(inputs: dict, norm: dict) -> dict:
+    """Both query images with their boxes, as the training pipeline gives
+    them."""
+    return dict(
+        img=normalise(inputs['images'], norm),
+        img_metas=[img_meta(QUERY_SHAPE, norm=norm) for _ in inputs['images']],
+        gt_bboxes=[torch.from_numpy(b) for b in inputs['bboxes']],
+        gt_labels=[torch.from_numpy(lb) for lb in inputs['labels']])
+
+
+def run_two_stage(model, cfg, inputs: dict, spec: dict, seed: int) -> tuple:
+    """TFA, FSCE and MPSR: test each query image alone, then the losses of
+    the batch of both (MPSR: with the object crops)."""
     norm = cfg.img_norm_cfg
-    images = normalise(inputs['images'], norm)
-    metas = [img_meta(QUERY_SHAPE, norm=norm) for _ in inputs['images']]
-    auxiliary = inputs['auxiliary']
+    query = query_batch(inputs, norm)
+    images, metas = query['img'], query['img_metas']
 
     def test_all():
         results = []
@@ -575,34 +614,29 @@ def run_mpsr(model, cfg, inputs: dict, spec: dict, seed: int) -> dict:
             results.append((proposals[0], dets))
         return results
 
-    model.eval()
-    calibrate_norms(model, test_all)
-    calibrate_outputs(model, spec['calibrate'], test_all)
-    with torch.no_grad():
-        results = test_all()
+    results, weights = calibrated_test(model, spec, test_all, seed)
     outputs = dict(
         proposals=[p.clone() for p, _ in results],
         detections=[as_detections(d) for _, d in results])
     model.train()
-    aux_data = {}
-    for scale, blocks in enumerate(auxiliary['blocks']):
-        size = auxiliary['scales'][scale]
-        crops = [expand_blocks(b) for b in blocks]
-        aux_data[f'img_scale_{scale}'] = normalise(crops, norm)
-        aux_data[f'img_metas_scale_{scale}'] = [
-            img_meta((size, size), norm=norm) for _ in crops
-        ]
-        aux_data[f'gt_labels_scale_{scale}'] = [
-            torch.tensor([label]) for label in auxiliary['labels']
-        ]
-    main_data = dict(
-        img=images,
-        img_metas=metas,
-        gt_bboxes=[torch.from_numpy(b) for b in inputs['bboxes']],
-        gt_labels=[torch.from_numpy(lb) for lb in inputs['labels']])
-    losses = model(main_data=main_data, auxiliary_data=aux_data)
+    if spec['kind'] == 'mpsr':
+        auxiliary = inputs['auxiliary']
+        aux_data = {}
+        for scale, blocks in enumerate(auxiliary['blocks']):
+            size = auxiliary['scales'][scale]
+            crops = [expand_blocks(b) for b in blocks]
+            aux_data[f'img_scale_{scale}'] = normalise(crops, norm)
+            aux_data[f'img_metas_scale_{scale}'] = [
+                img_meta((size, size), norm=norm) for _ in crops
+            ]
+            aux_data[f'gt_labels_scale_{scale}'] = [
+                torch.tensor([label]) for label in auxiliary['labels']
+            ]
+        losses = model(main_data=query, auxiliary_data=aux_data)
+    else:
+        losses = model.forward_train(**query)
     outputs['losses'] = summed_losses(losses)
-    return outputs
+    return outputs, weights
 
 
 def _support_batch(support: dict, indices: List[int], norm: dict,
@@ -620,25 +654,21 @@ def _support_batch(support: dict, indices: List[int], norm: dict,
 
 
 def run_query_support(model, cfg, inputs: dict, spec: dict,
-                      seed: int) -> dict:
+                      seed: int) -> tuple:
     """Meta R-CNN, FSDetView and Attention-RPN: model initialisation with
     the whole support set, test each query image alone, then the losses of
     the batch of both with its support batch."""
     norm = cfg.img_norm_cfg
     masked = spec['kind'] == 'meta_rcnn'
-    images = normalise(inputs['images'], norm)
-    metas = [img_meta(QUERY_SHAPE, norm=norm) for _ in inputs['images']]
+    query = query_batch(inputs, norm)
+    images, metas = query['img'], query['img_metas']
     support = inputs['support']
-    num_support = len(support['labels'])
-    all_support = _support_batch(support, list(range(num_support)), norm,
-                                 masked)
-
-    def model_init():
-        model.forward_model_init(**all_support)
-        model.model_init()
+    all_support = _support_batch(support, list(range(len(
+        support['labels']))), norm, masked)
 
     def test_all():
-        model_init()
+        model.forward_model_init(**all_support)
+        model.model_init()
         results = []
         for i in range(len(images)):
             feats = model.extract_feat(images[i:i + 1])
@@ -658,11 +688,7 @@ def run_query_support(model, cfg, inputs: dict, spec: dict,
             results.append((proposals, dets))
         return results
 
-    model.eval()
-    calibrate_norms(model, test_all)
-    calibrate_outputs(model, spec['calibrate'], test_all)
-    with torch.no_grad():
-        results = test_all()
+    results, weights = calibrated_test(model, spec, test_all, seed)
     if spec['kind'] == 'attention_rpn':
         proposals = [{int(k): v.clone()
                       for k, v in p.items()} for p, _ in results]
@@ -671,24 +697,17 @@ def run_query_support(model, cfg, inputs: dict, spec: dict,
     outputs = dict(
         proposals=proposals,
         detections=[as_detections(d) for _, d in results])
-
     model.train()
-    query_data = dict(
-        img=images,
-        img_metas=metas,
-        gt_bboxes=[torch.from_numpy(b) for b in inputs['bboxes']],
-        gt_labels=[torch.from_numpy(lb) for lb in inputs['labels']])
     support_data = _support_batch(support, inputs['train_support'], norm,
                                   masked)
-    losses = model(
-        query_data=query_data, support_data=support_data, mode='train')
+    losses = model(query_data=query, support_data=support_data, mode='train')
     outputs['losses'] = summed_losses(losses)
-    return outputs
+    return outputs, weights
 
 
 RUNNERS = dict(
-    fine_tune=run_fine_tune,
-    mpsr=run_mpsr,
+    fine_tune=run_two_stage,
+    mpsr=run_two_stage,
     meta_rcnn=run_query_support,
     attention_rpn=run_query_support)
 
@@ -752,7 +771,9 @@ def generate(stack, repo: str, method: str, out_root: str) -> float:
     torch.manual_seed(SEED)
     np.random.seed(SEED)
     rng = np.random.default_rng([SEED, sorted(SPECS).index(method)])
-    cfg, model = build_original(stack, repo, spec)
+    with open(os.devnull, 'w') as devnull, \
+            contextlib.redirect_stdout(devnull):
+        cfg, model = build_original(stack, repo, spec)
     seeded_weights(model, SEED)
     inputs = query_inputs(rng)
     if spec['kind'] == 'meta_rcnn':
@@ -769,7 +790,9 @@ def generate(stack, repo: str, method: str, out_root: str) -> float:
         inputs['train_support'] = [3, 5, 17, 2]
     elif spec['kind'] == 'mpsr':
         inputs['auxiliary'] = mpsr_auxiliary(rng)
-    outputs = RUNNERS[spec['kind']](model, cfg, inputs, spec, SEED)
+    outputs, weights = RUNNERS[spec['kind']](model, cfg, inputs, spec, SEED)
+    # the weights of the test outputs (training updated BN statistics)
+    model.load_state_dict(weights)
     folder = osp.join(out_root, method)
     os.makedirs(folder, exist_ok=True)
     meta = original_meta(stack, spec, inputs)
@@ -787,10 +810,10 @@ def generate(stack, repo: str, method: str, out_root: str) -> float:
         inputs=tensors(inputs),
         outputs=outputs,
         generated_with=dict(
-            mmfewshot=stack.mmfewshot.__version__,
-            mmdet=stack.mmdet.__version__,
-            mmcv=stack.mmcv.__version__,
-            torch=torch.__version__,
+            mmfewshot=str(stack.mmfewshot.__version__),
+            mmdet=str(stack.mmdet.__version__),
+            mmcv=str(stack.mmcv.__version__),
+            torch=str(torch.__version__),
             seed=SEED))
     torch.save(golden, osp.join(folder, 'golden.pth'))
     return time.time() - start
@@ -815,6 +838,8 @@ def main(argv=None) -> None:
         parser.error(f'--original-repo {args.original_repo} has no '
                      'configs/detection')
     stack = import_original()
+    # the original's init logs every parameter
+    logging.getLogger('mmcv').setLevel(logging.WARNING)
     torch.set_num_threads(max(1, torch.get_num_threads()))
     for method in args.methods:
         seconds = generate(stack, args.original_repo, method, args.out)
