@@ -57,10 +57,21 @@ LOSS_NAMES = {
 }
 
 
+def expand_blocks(blocks: torch.Tensor) -> torch.Tensor:
+    """An image stored as its 8 x 8 blocks (one pixel per block)."""
+    return blocks.repeat_interleave(8, 0).repeat_interleave(8, 1)
+
+
 def load_golden(method: str) -> dict:
-    return torch.load(
+    """The fixture, with the images expanded from their stored blocks."""
+    golden = torch.load(
         FIXTURES / method / 'golden.pth', map_location='cpu',
         weights_only=True)
+    inputs = golden['inputs']
+    for owner in (inputs, inputs.get('support')):
+        if owner is not None:
+            owner['images'] = [expand_blocks(b) for b in owner['images']]
+    return golden
 
 
 def build_ours(golden: dict) -> torch.nn.Module:
@@ -133,11 +144,8 @@ def auxiliary_batches(golden: dict) -> List[dict]:
     """MPSR's object crops, scale by scale (stored as 8 x 8 blocks)."""
     auxiliary = golden['inputs']['auxiliary']
     batches = []
-    for blocks in auxiliary['blocks']:
-        crops = [
-            block.repeat_interleave(8, 0).repeat_interleave(8, 1)
-            for block in blocks
-        ]
+    for scale, blocks in enumerate(auxiliary['blocks']):
+        crops = [expand_blocks(block) for block in blocks]
         batches.append(
             dict(
                 inputs=[chw(crop) for crop in crops],
@@ -145,8 +153,8 @@ def auxiliary_batches(golden: dict) -> List[dict]:
                     det_sample(
                         crop,
                         torch.tensor([[0., 0., crop.shape[1], crop.shape[0]]]),
-                        label.reshape(1))
-                    for crop, label in zip(crops, auxiliary['labels'])
+                        auxiliary['labels'][scale])
+                    for crop in crops
                 ]))
     return batches
 

@@ -467,34 +467,47 @@ def query_inputs(rng: np.random.Generator) -> dict:
     return dict(images=images, bboxes=bboxes, labels=labels)
 
 
-def support_inputs(rng: np.random.Generator, num_classes: int,
+def support_inputs(rng: np.random.Generator, labels: List[int],
                    size: int) -> dict:
-    """A support instance of every class (two of classes 3 and 17): an
-    image of ``size`` x ``size`` and its box."""
-    images, bboxes, labels = [], [], []
-    for label in list(range(num_classes)) + [3, 17]:
+    """A support instance of every label in ``labels``: an image of
+    ``size`` x ``size`` and its box."""
+    images, bboxes, support_labels = [], [], []
+    for label in labels:
         images.append(smooth_image(rng, size, size))
         x1, y1 = rng.integers(2, size // 4, 2)
         x2, y2 = rng.integers(size // 2, size - 2, 2)
         bboxes.append(np.array([[x1, y1, x2, y2]], dtype=np.float32))
-        labels.append(np.array([label], dtype=np.int64))
-    return dict(images=images, bboxes=bboxes, labels=labels)
+        support_labels.append(np.array([label], dtype=np.int64))
+    return dict(images=images, bboxes=bboxes, labels=support_labels)
 
 
 def mpsr_auxiliary(rng: np.random.Generator) -> dict:
-    """Two object crops (labels 3 and 17) at MPSR's six scales, stored as
-    their 8 x 8 blocks (``expand_blocks`` makes the crops)."""
+    """An object crop (label 3 at even, 17 at odd scales) at each of MPSR's
+    six scales, stored as its 8 x 8 blocks (``expand_blocks`` makes the
+    crop)."""
     scales = (32, 64, 128, 256, 512, 800)
     return dict(
         scales=list(scales),
-        blocks=[[rng.integers(0, 256, (s // 8, s // 8, 3)).astype(np.uint8)
-                 for _ in range(2)] for s in scales],
-        labels=np.array([3, 17], dtype=np.int64))
+        blocks=[[rng.integers(0, 256, (s // 8, s // 8, 3)).astype(np.uint8)]
+                for s in scales],
+        labels=[np.array([3 if i % 2 == 0 else 17]) for i in range(6)])
 
 
 def expand_blocks(blocks: np.ndarray) -> np.ndarray:
     """An image of 8 x 8 blocks (what :func:`smooth_image` makes)."""
     return np.repeat(np.repeat(blocks, 8, 0), 8, 1)
+
+
+def as_blocks(inputs: dict) -> dict:
+    """The inputs as stored: query and support images as their 8 x 8
+    blocks (one pixel per block; the images are made of such blocks)."""
+    stored = copy.deepcopy(inputs)
+    for owner in (stored, stored.get('support')):
+        if owner is not None:
+            for image in owner['images']:
+                assert (expand_blocks(image[::8, ::8]) == image).all()
+            owner['images'] = [image[::8, ::8] for image in owner['images']]
+    return stored
 
 
 def img_meta(shape: Tuple[int, int], pad: Optional[Tuple[int, int]] = None,
@@ -542,10 +555,17 @@ def mask_image(bboxes: np.ndarray, size: int) -> np.ndarray:
 
 
 # ----------------------------------------------------------------- outputs
-def as_detections(per_class: List[np.ndarray]) -> dict:
-    """mmdet 2.x per-class (k, 5) arrays -> boxes, scores, labels."""
+def as_detections(per_class: List[np.ndarray],
+                  class_ids: Optional[List[int]] = None) -> dict:
+    """mmdet 2.x per-class (k, 5) arrays -> boxes, scores, labels.
+
+    Args:
+        per_class: The arrays, one per output class.
+        class_ids: The class of each array; default its position.
+    """
     bboxes, scores, labels = [], [], []
-    for label, dets in enumerate(per_class):
+    for position, dets in enumerate(per_class):
+        label = position if class_ids is None else class_ids[position]
         bboxes.append(torch.from_numpy(dets[:, :4]).float())
         scores.append(torch.from_numpy(dets[:, 4]).float())
         labels.append(torch.full((len(dets), ), label, dtype=torch.long))
@@ -630,7 +650,7 @@ def run_two_stage(model, cfg, inputs: dict, spec: dict, seed: int) -> tuple:
                 img_meta((size, size), norm=norm) for _ in crops
             ]
             aux_data[f'gt_labels_scale_{scale}'] = [
-                torch.tensor([label]) for label in auxiliary['labels']
+                torch.from_numpy(auxiliary['labels'][scale])
             ]
         losses = model(main_data=query, auxiliary_data=aux_data)
     else:
@@ -689,14 +709,18 @@ def run_query_support(model, cfg, inputs: dict, spec: dict,
         return results
 
     results, weights = calibrated_test(model, spec, test_all, seed)
+    class_ids = None
     if spec['kind'] == 'attention_rpn':
         proposals = [{int(k): v.clone()
                       for k, v in p.items()} for p, _ in results]
+        # the original's Attention-RPN lists the detections of the support
+        # classes in label order, one list per class, without the labels
+        class_ids = sorted(model.inference_support_dict)
     else:
         proposals = [p.clone() for p, _ in results]
     outputs = dict(
         proposals=proposals,
-        detections=[as_detections(d) for _, d in results])
+        detections=[as_detections(d, class_ids) for _, d in results])
     model.train()
     support_data = _support_batch(support, inputs['train_support'], norm,
                                   masked)
@@ -760,7 +784,8 @@ def save_weights(stack, model, meta: dict, path: str,
         from mmcv.runner import save_checkpoint
         save_checkpoint(model, path, meta=ConfigDict(meta))
         return
-    state_dict = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    # tensors of a module registered twice (support_backbone) share storage
+    state_dict = model.state_dict()
     plain = dict(CLASSES=list(meta['CLASSES']))
     torch.save(dict(state_dict=state_dict, meta=plain), path)
 
@@ -777,17 +802,23 @@ def generate(stack, repo: str, method: str, out_root: str) -> float:
     seeded_weights(model, SEED)
     inputs = query_inputs(rng)
     if spec['kind'] == 'meta_rcnn':
-        inputs['support'] = support_inputs(rng, 20, 64)
+        # every class (the original's test needs a vector of each), two
+        # instances of the query classes 3 and 17
+        inputs['support'] = support_inputs(rng, list(range(20)) + [3, 17],
+                                           64)
         inputs['support']['masks'] = [
             mask_image(b, 64) for b in inputs['support']['bboxes']
         ]
-        # the fine-tuning support batch: one instance of each of the 20
-        # classes
+        # the fine-tuning support batch: one instance of each class
         inputs['train_support'] = list(range(20))
     elif spec['kind'] == 'attention_rpn':
-        inputs['support'] = support_inputs(rng, 20, 64)
+        # six classes (the test runs class by class), two instances of the
+        # query classes 3 and 17
+        inputs['support'] = support_inputs(rng, [0, 2, 3, 5, 11, 17, 3, 17],
+                                           64)
         # ways x shots per query image: the query's class, then another
-        inputs['train_support'] = [3, 5, 17, 2]
+        # (indices into the support instances: labels 3, 5, 17, 2)
+        inputs['train_support'] = [2, 3, 5, 1]
     elif spec['kind'] == 'mpsr':
         inputs['auxiliary'] = mpsr_auxiliary(rng)
     outputs, weights = RUNNERS[spec['kind']](model, cfg, inputs, spec, SEED)
@@ -807,7 +838,7 @@ def generate(stack, repo: str, method: str, out_root: str) -> float:
             mean=[float(v) for v in cfg.img_norm_cfg['mean']],
             std=[float(v) for v in cfg.img_norm_cfg['std']],
             to_rgb=bool(cfg.img_norm_cfg['to_rgb'])),
-        inputs=tensors(inputs),
+        inputs=tensors(as_blocks(inputs)),
         outputs=outputs,
         generated_with=dict(
             mmfewshot=str(stack.mmfewshot.__version__),
