@@ -94,11 +94,9 @@ class OriginalConverter:
     def rule_for(self, key: str) -> Optional[RenameRule]:
         """The first rule whose pattern matches ``key``, or None."""
         return next(
-            (rule for rule in self.rules if re.match(rule.pattern, key)),
-            None)
+            (rule for rule in self.rules if re.match(rule.pattern, key)), None)
 
-    def plan(self,
-             state_dict: StateDict) -> List[Tuple[str, str, str, str]]:
+    def plan(self, state_dict: StateDict) -> List[Tuple[str, str, str, str]]:
         """What becomes of every original key, without converting.
 
         Returns:
@@ -193,8 +191,8 @@ def _strip_module(key: str) -> str:
 ORIGINAL_CONVERTERS: Dict[str, OriginalConverter] = {}
 
 
-def register_original_converter(converter: OriginalConverter,
-                                *aliases: str) -> OriginalConverter:
+def register_original_converter(converter: OriginalConverter, *aliases:
+                                str) -> OriginalConverter:
     """Register ``converter`` under its method name and ``aliases``.
 
     Raises:
@@ -263,8 +261,8 @@ def convert_original_checkpoint(checkpoint: dict,
     converted = converter.convert(state_dict, class_names)
     if converter.convert_meta is not None:
         new_meta.update(
-            converter.convert_meta(meta, dict(options,
-                                              class_names=class_names)))
+            converter.convert_meta(meta,
+                                   dict(options, class_names=class_names)))
     return {'state_dict': converted, 'meta': new_meta}
 
 

@@ -49,8 +49,9 @@ def original_checkpoint(state_dict: dict) -> dict:
             width=500,
             height=375,
             ann=dict(
-                bboxes=np.array([[262., 210., 323., 338.],
-                                 [164., 263., 252., 371.]], np.float32),
+                bboxes=np.array(
+                    [[262., 210., 323., 338.], [164., 263., 252., 371.]],
+                    np.float32),
                 labels=np.array([2, 6]),
                 bboxes_ignore=np.zeros((0, 4), np.float32),
                 labels_ignore=np.zeros((0, ), np.int64)))
@@ -96,8 +97,8 @@ def test_cli_converts_and_reports(toy_state_dict, tmp_path, load_script,
     assert support['data_list'][1]['instances'][0]['bbox_label'] == 6
 
 
-def test_cli_classes_and_prefix_options(toy_state_dict, tmp_path,
-                                        load_script, run_tool, capsys):
+def test_cli_classes_and_prefix_options(toy_state_dict, tmp_path, load_script,
+                                        run_tool, capsys):
     checkpoint = original_checkpoint(toy_state_dict)
     del checkpoint['meta']['CLASSES']
     source = tmp_path / 'original.pth'
@@ -149,7 +150,11 @@ def test_cli_errors_are_one_line_and_write_nothing(toy_state_dict, tmp_path,
         source.write_bytes(source.read_bytes()[:1000])
     out = tmp_path / 'converted.pth'
     out.write_text('earlier result')
-    argv = [str(source), str(out), '--method', change.get('method', 'meta_rcnn')]
+    argv = [
+        str(source),
+        str(out), '--method',
+        change.get('method', 'meta_rcnn')
+    ]
     if 'classes' in change:
         argv += ['--classes', change['classes']]
     status, stdout, stderr = run_tool(load_script(TOOL), argv, capsys)
@@ -164,7 +169,8 @@ def test_cli_errors_are_one_line_and_write_nothing(toy_state_dict, tmp_path,
 
 
 def test_a_key_claimed_for_a_missing_copy_is_named():
-    with pytest.raises(UnmappedKeyError, match='copy of backbone.conv1.weight'):
+    with pytest.raises(
+            UnmappedKeyError, match='copy of backbone.conv1.weight'):
         convert_original_checkpoint(
             {'support_backbone.conv1.weight': torch.zeros(1)}, 'meta_rcnn')
 
@@ -193,11 +199,10 @@ def test_test_tool_and_init_detector_refuse_an_original_checkpoint(
     assert 'checkpoint of the original MMFewShot 0.1.0' in str(error.value)
     assert command in str(error.value)
     status, _, stderr = run_tool(
-        load_script('tools/detection/test.py'), [
-            TOY_META_RCNN,
-            str(source), '--work-dir',
-            str(tmp_path / 'work')
-        ], capsys)
+        load_script('tools/detection/test.py'),
+        [TOY_META_RCNN,
+         str(source), '--work-dir',
+         str(tmp_path / 'work')], capsys)
     assert status == 2
     assert len(stderr.strip().splitlines()) == 1
     assert stderr.startswith('test: error: checkpoint ')

@@ -57,10 +57,9 @@ SEED = 20220622
 # query images: height x width, multiples of 32 (no padding)
 QUERY_SHAPE = (128, 160)
 
-VOC_SPLIT1 = ('aeroplane', 'bicycle', 'boat', 'bottle', 'car', 'cat',
-              'chair', 'diningtable', 'dog', 'horse', 'person', 'pottedplant',
-              'sheep', 'train', 'tvmonitor', 'bird', 'bus', 'cow', 'motorbike',
-              'sofa')
+VOC_SPLIT1 = ('aeroplane', 'bicycle', 'boat', 'bottle', 'car', 'cat', 'chair',
+              'diningtable', 'dog', 'horse', 'person', 'pottedplant', 'sheep',
+              'train', 'tvmonitor', 'bird', 'bus', 'cow', 'motorbike', 'sofa')
 
 # every candidate is sampled: losses without random sampling
 TAKE_ALL = 100000
@@ -94,8 +93,8 @@ SPECS: Dict[str, dict] = {
         config='configs/detection/tfa/voc/split1/'
         'tfa_r101_fpn_voc-split1_1shot-fine-tuning.py',
         kind='fine_tune',
-        shrink=dict(_FPN_SHRINK, **{'model.train_cfg.rpn_proposal.max_per_img':
-                                    100}),
+        shrink=dict(_FPN_SHRINK,
+                    **{'model.train_cfg.rpn_proposal.max_per_img': 100}),
         calibrate={
             'rpn_head.rpn_cls': 2.0,
             'rpn_head.rpn_reg': 0.3,
@@ -141,13 +140,19 @@ SPECS: Dict[str, dict] = {
         kind='meta_rcnn',
         shrink=dict(
             _C4_SHRINK, **{
-                'model.rpn_head.feat_channels': 32,
-                'model.roi_head.bbox_head.in_channels': 128,
-                'model.roi_head.bbox_head.meta_cls_in_channels': 128,
+                'model.rpn_head.feat_channels':
+                32,
+                'model.roi_head.bbox_head.in_channels':
+                128,
+                'model.roi_head.bbox_head.meta_cls_in_channels':
+                128,
                 'model.roi_head.aggregation_layer.aggregator_cfgs.0.'
-                'in_channels': 128,
-                'model.train_cfg.rpn_proposal.max_per_img': 100,
-                'model.test_cfg.rpn.max_per_img': 100,
+                'in_channels':
+                128,
+                'model.train_cfg.rpn_proposal.max_per_img':
+                100,
+                'model.test_cfg.rpn.max_per_img':
+                100,
             }),
         calibrate={
             'rpn_head.rpn_cls': 2.0,
@@ -162,19 +167,28 @@ SPECS: Dict[str, dict] = {
         kind='meta_rcnn',
         shrink=dict(
             _C4_SHRINK, **{
-                'model.rpn_head.feat_channels': 32,
-                'model.roi_head.bbox_head.in_channels': 256,
-                'model.roi_head.bbox_head.meta_cls_in_channels': 128,
+                'model.rpn_head.feat_channels':
+                32,
+                'model.roi_head.bbox_head.in_channels':
+                256,
+                'model.roi_head.bbox_head.meta_cls_in_channels':
+                128,
                 'model.roi_head.aggregation_layer.aggregator_cfgs.0.'
-                'in_channels': 128,
+                'in_channels':
+                128,
                 'model.roi_head.aggregation_layer.aggregator_cfgs.0.'
-                'out_channels': 64,
+                'out_channels':
+                64,
                 'model.roi_head.aggregation_layer.aggregator_cfgs.1.'
-                'in_channels': 128,
+                'in_channels':
+                128,
                 'model.roi_head.aggregation_layer.aggregator_cfgs.1.'
-                'out_channels': 64,
-                'model.train_cfg.rpn_proposal.max_per_img': 100,
-                'model.test_cfg.rpn.max_per_img': 100,
+                'out_channels':
+                64,
+                'model.train_cfg.rpn_proposal.max_per_img':
+                100,
+                'model.test_cfg.rpn.max_per_img':
+                100,
             }),
         calibrate={
             'rpn_head.rpn_cls': 2.0,
@@ -188,17 +202,25 @@ SPECS: Dict[str, dict] = {
         'attention-rpn_r50_c4_voc-split1_1shot-fine-tuning.py',
         kind='attention_rpn',
         shrink=dict(
-            _C4_SHRINK, **{
-                'model.rpn_head.feat_channels': 64,
-                'model.rpn_head.roi_extractor.out_channels': 64,
+            _C4_SHRINK,
+            **{
+                'model.rpn_head.feat_channels':
+                64,
+                'model.rpn_head.roi_extractor.out_channels':
+                64,
                 'model.rpn_head.aggregation_layer.aggregator_cfgs.0.'
-                'in_channels': 64,
-                'model.roi_head.shared_head.type': 'ScaledResLayer',
-                'model.roi_head.bbox_head.in_channels': 128,
+                'in_channels':
+                64,
+                'model.roi_head.shared_head.type':
+                'ScaledResLayer',
+                'model.roi_head.bbox_head.in_channels':
+                128,
                 # every pair gets exactly this many proposals (the
                 # original's RoI head splits the RoIs of the pairs evenly)
-                'model.train_cfg.rpn_proposal.max_per_img': 40,
-                'model.test_cfg.rpn.max_per_img': 30,
+                'model.train_cfg.rpn_proposal.max_per_img':
+                40,
+                'model.test_cfg.rpn.max_per_img':
+                30,
             }),
         calibrate={
             'rpn_head.rpn_cls': 2.0,
@@ -217,6 +239,7 @@ def import_original() -> types.SimpleNamespace:
     try:
         import mmcv
         import mmdet
+
         import mmfewshot
     except ImportError as error:
         sys.exit(f'generate_golden_detection: error: {error}; run this with '
@@ -238,11 +261,19 @@ def import_original() -> types.SimpleNamespace:
 
     base_init = res_layer.ResLayer.__init__
 
-    def narrow_init(self, depth, stage=3, stride=2, dilation=1,
-                    style='pytorch', norm_cfg=dict(type='BN',
-                                                   requires_grad=True),
-                    norm_eval=True, with_cp=False, dcn=None,
-                    pretrained=None, init_cfg=None, base_channels=64):
+    def narrow_init(self,
+                    depth,
+                    stage=3,
+                    stride=2,
+                    dilation=1,
+                    style='pytorch',
+                    norm_cfg=dict(type='BN', requires_grad=True),
+                    norm_eval=True,
+                    with_cp=False,
+                    dcn=None,
+                    pretrained=None,
+                    init_cfg=None,
+                    base_channels=64):
         base_init(self, depth, stage, stride, dilation, style, norm_cfg,
                   norm_eval, with_cp, dcn, pretrained, init_cfg)
         if base_channels == 64:
@@ -293,9 +324,10 @@ def import_original() -> types.SimpleNamespace:
 
     resnet_with_meta_conv.ResNetWithMetaConv.__init__ = narrow_meta_conv_init
 
-    multi_relation_bbox_head.F = types.SimpleNamespace(
-        **{name: getattr(F, name)
-           for name in dir(F) if not name.startswith('__')})
+    multi_relation_bbox_head.F = types.SimpleNamespace(**{
+        name: getattr(F, name)
+        for name in dir(F) if not name.startswith('__')
+    })
     multi_relation_bbox_head.F.conv2d = conv2d
     return types.SimpleNamespace(
         mmcv=mmcv,
@@ -362,8 +394,7 @@ def seeded_weights(model: torch.nn.Module, seed: int) -> None:
                     module.bias.copy_(draw(module.bias.shape, 0.05))
 
 
-def calibrate_norms(model: torch.nn.Module,
-                    run: Callable[[], object]) -> None:
+def calibrate_norms(model: torch.nn.Module, run: Callable[[], object]) -> None:
     """Set the running statistics of every BN to those of its input in one
     pass of ``run`` (forward order), so that features stay of unit scale
     through the deep, randomly initialised network."""
@@ -444,7 +475,9 @@ def calibrate_cosine(model: torch.nn.Module, name: str,
 
 
 # ------------------------------------------------------------------ inputs
-def smooth_image(rng: np.random.Generator, height: int, width: int,
+def smooth_image(rng: np.random.Generator,
+                 height: int,
+                 width: int,
                  channels: int = 3) -> np.ndarray:
     """A uint8 image of blobs: low-resolution noise repeated 8 x 8."""
     small = rng.integers(0, 256, (height // 8, width // 8, channels))
@@ -458,9 +491,10 @@ def query_inputs(rng: np.random.Generator) -> dict:
     RoI head assumes)."""
     height, width = QUERY_SHAPE
     images, bboxes, labels = [], [], []
-    for label, boxes in ((3, [[14., 20., 70., 100.], [90., 10., 150., 60.]]),
-                         (17, [[30., 40., 130., 120.], [4., 70., 40.,
-                                                        124.]])):
+    for label, boxes in ((3, [[14., 20., 70., 100.],
+                              [90., 10., 150.,
+                               60.]]), (17, [[30., 40., 130., 120.],
+                                             [4., 70., 40., 124.]])):
         images.append(smooth_image(rng, height, width))
         bboxes.append(np.array(boxes, dtype=np.float32))
         labels.append(np.full(len(boxes), label, dtype=np.int64))
@@ -510,7 +544,8 @@ def as_blocks(inputs: dict) -> dict:
     return stored
 
 
-def img_meta(shape: Tuple[int, int], pad: Optional[Tuple[int, int]] = None,
+def img_meta(shape: Tuple[int, int],
+             pad: Optional[Tuple[int, int]] = None,
              norm: Optional[dict] = None) -> dict:
     height, width = shape
     pad = pad or shape
@@ -683,8 +718,8 @@ def run_query_support(model, cfg, inputs: dict, spec: dict,
     query = query_batch(inputs, norm)
     images, metas = query['img'], query['img_metas']
     support = inputs['support']
-    all_support = _support_batch(support, list(range(len(
-        support['labels']))), norm, masked)
+    all_support = _support_batch(support, list(range(len(support['labels']))),
+                                 norm, masked)
 
     def test_all():
         model.forward_model_init(**all_support)
@@ -694,9 +729,10 @@ def run_query_support(model, cfg, inputs: dict, spec: dict,
             feats = model.extract_feat(images[i:i + 1])
             if spec['kind'] == 'attention_rpn':
                 proposals = {
-                    label: model.rpn_head.simple_test(
-                        feats, support_feats['res4_roi_feats'],
-                        metas[i:i + 1])[0]
+                    label:
+                    model.rpn_head.simple_test(feats,
+                                               support_feats['res4_roi_feats'],
+                                               metas[i:i + 1])[0]
                     for label, support_feats in
                     model.inference_support_dict.items()
                 }
@@ -711,8 +747,10 @@ def run_query_support(model, cfg, inputs: dict, spec: dict,
     results, weights = calibrated_test(model, spec, test_all, seed)
     class_ids = None
     if spec['kind'] == 'attention_rpn':
-        proposals = [{int(k): v.clone()
-                      for k, v in p.items()} for p, _ in results]
+        proposals = [{
+            int(k): v.clone()
+            for k, v in p.items()
+        } for p, _ in results]
         # the original's Attention-RPN lists the detections of the support
         # classes in label order, one list per class, without the labels
         class_ids = sorted(model.inference_support_dict)
@@ -804,8 +842,7 @@ def generate(stack, repo: str, method: str, out_root: str) -> float:
     if spec['kind'] == 'meta_rcnn':
         # every class (the original's test needs a vector of each), two
         # instances of the query classes 3 and 17
-        inputs['support'] = support_inputs(rng, list(range(20)) + [3, 17],
-                                           64)
+        inputs['support'] = support_inputs(rng, list(range(20)) + [3, 17], 64)
         inputs['support']['masks'] = [
             mask_image(b, 64) for b in inputs['support']['bboxes']
         ]
@@ -827,8 +864,12 @@ def generate(stack, repo: str, method: str, out_root: str) -> float:
     folder = osp.join(out_root, method)
     os.makedirs(folder, exist_ok=True)
     meta = original_meta(stack, spec, inputs)
-    save_weights(stack, model, meta, osp.join(folder, 'weights.pth'),
-                 mmcv_format=method == 'meta_rcnn')
+    save_weights(
+        stack,
+        model,
+        meta,
+        osp.join(folder, 'weights.pth'),
+        mmcv_format=method == 'meta_rcnn')
     golden = dict(
         method=method,
         config=spec['config'],

@@ -32,8 +32,7 @@ from torch import Tensor
 from torch.nn import Module
 
 from mmfewshot.utils import CheckpointError, load_checkpoint_strict
-from mmfewshot.utils.original_checkpoint import (OriginalConverter,
-                                                 RenameRule,
+from mmfewshot.utils.original_checkpoint import (OriginalConverter, RenameRule,
                                                  refuse_original_checkpoint,
                                                  register_original_converter)
 
@@ -125,8 +124,9 @@ def _support_items(data_info: dict, img_prefix: Optional[str],
     return [
         dict(
             img_path=osp.join(prefix, filename),
-            img_id=str(data_info.get('id', osp.splitext(
-                osp.basename(filename))[0])),
+            img_id=str(
+                data_info.get('id',
+                              osp.splitext(osp.basename(filename))[0])),
             height=int(data_info.get('height', 0)),
             width=int(data_info.get('width', 0)),
             instances=[
@@ -268,7 +268,8 @@ def method_names() -> Sequence[str]:
     return tuple(METHOD_OF_DETECTOR.values())
 
 
-def load_detector_checkpoint(model: Module, filename: str,
+def load_detector_checkpoint(model: Module,
+                             filename: str,
                              model_cfg: Optional[dict] = None) -> dict:
     """Load a checkpoint of ours into a detector; an unconverted checkpoint
     of the original toolbox is refused with the command that converts it.
