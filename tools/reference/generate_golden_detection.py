@@ -636,6 +636,12 @@ def calibrated_test(model, spec: dict, test_all: Callable[[], list],
     calibrate_outputs(model, spec['calibrate'], test_all)
     if spec.get('cosine'):
         calibrate_cosine(model, spec['cosine'], test_all, seed)
+        # the cosine classifier renormalises its rows in place at every
+        # forward (w / (|w| + eps)), settling at |w| = 1 - eps: one pass
+        # before the recorded one, so that every test image used the rows
+        # that are saved (else the first image's differ by ~eps)
+        with torch.no_grad():
+            test_all()
     with torch.no_grad():
         results = test_all()
     weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
