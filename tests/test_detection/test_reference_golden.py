@@ -572,11 +572,12 @@ def deviation_table() -> str:
         losses = assert_losses(method, run_losses(method, golden),
                                golden['outputs']['losses'])
         name, loss = max(losses.items(), key=lambda item: item[1]['abs'])
+        loss_text = f'{loss["abs"]:.2g} ({loss["rel"]:.2g}, {name})' \
+            if loss['abs'] else f'0 (all {len(losses)})'
         rows.append(f'| {method} | {found["proposals_box"]:.2g}, '
                     f'{found["proposals_score"]:.2g} | '
                     f'{found["detections_box"]:.2g}, '
-                    f'{found["detections_score"]:.2g} | {loss["abs"]:.2g} '
-                    f'({loss["rel"]:.2g}, {name}) |')
+                    f'{found["detections_score"]:.2g} | {loss_text} |')
     return '\n'.join(rows)
 
 
