@@ -1,0 +1,439 @@
+"""Golden outputs of the original toolbox's eight few-shot classifiers.
+
+Runs in the reference environment (OpenMMLab MMFewShot 0.1.0 on mmcv-full
+1.7, mmcls 0.18; see ``tools/reference/build_reference_env.sh``), never in
+ours. For every classifier it builds the model of one of the original's
+release configs (read from a checkout of open-mmlab/mmfewshot at tag
+v0.1.0), shrunk to 32 x 32 images (and ResNet12 to an eighth of its
+widths), gives it fixed-seed weights, and records with the original's own
+code:
+
+- the checkpoint, with the original's key names and ``meta['CLASSES']``;
+- the training loss (and gradients) of a fixed batch (fine-tune based
+  methods) or a fixed episode (the others);
+- the query probabilities of a fixed 5-way task, meta-tested by the
+  original's ``test_single_task``: fine-tune based methods after their
+  per-task fine-tuning with a fixed order of support batches (stored), from
+  a stored initial head; MAML after its inner-loop adaptation.
+
+Usage (from the repository root)::
+
+    ~/.cache/mmfewshot/reference-env/bin/python \\
+        tools/reference/generate_golden_classification.py \\
+        --original-repo PATH/TO/mmfewshot-v0.1.0 \\
+        --out tests/data/reference/classification
+"""
+import argparse
+import copy
+import os
+import os.path as osp
+import platform
+import sys
+import time
+from types import SimpleNamespace
+from typing import Dict, List
+
+import numpy as np
+import torch
+
+#: method -> release config (under configs/classification of the original)
+CONFIGS = {
+    'baseline': 'baseline/cub/baseline_conv4_1xb64_cub_5way-1shot.py',
+    'baseline_plus':
+    'baseline_plus/cub/baseline-plus_conv4_1xb64_cub_5way-5shot.py',
+    'neg_margin':
+    'neg_margin/cub/neg-margin_cosine_conv4_1xb64_cub_5way-1shot.py',
+    'matching_net':
+    'matching_net/cub/matching-net_resnet12_1xb105_cub_5way-1shot.py',
+    'proto_net': 'proto_net/cub/proto-net_conv4_1xb105_cub_5way-5shot.py',
+    'relation_net':
+    'relation_net/cub/relation-net_conv4_1xb105_cub_5way-1shot.py',
+    'meta_baseline':
+    'meta_baseline/cub/meta-baseline_resnet12_1xb100_cub_5way-1shot.py',
+    'maml': 'maml/cub/maml_conv4_1xb105_cub_5way-1shot.py',
+}
+FINETUNE_METHODS = ('baseline', 'baseline_plus', 'neg_margin')
+
+IMAGE_SIZE = 32
+#: the original's ResNet12 widths (64, 160, 320, 640) are divided by this
+RESNET12_WIDTH_DIVISOR = 8
+#: flat features on 32 x 32 images: Conv4 64 x 2 x 2, ResNet12 640 / 8
+FEAT_DIM = {'Conv4': 256, 'ResNet12': 640 // RESNET12_WIDTH_DIVISOR}
+#: Conv4NoPool on 32 x 32: 32 -> 30 -> 15 -> 13 -> 6 -> 6 -> 6
+RELATION_FEATURE_SIZE = (6, 6)
+
+NUM_WAYS = 5
+TASK_SHOTS = 5  # stored; 1-shot configs use the first shot of each class
+TASK_QUERIES = 3  # per class
+TRAIN_BATCH = 8  # plain batch of the fine-tune based methods
+EPISODE_SHOTS = 2
+EPISODE_QUERIES = 3
+SEED = 0
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        '--original-repo',
+        required=True,
+        help='checkout of open-mmlab/mmfewshot at tag v0.1.0 (its configs)')
+    parser.add_argument(
+        '--out',
+        default='tests/data/reference/classification',
+        help='folder of the fixtures')
+    parser.add_argument(
+        '--methods',
+        default=','.join(CONFIGS),
+        help='comma-separated subset of: ' + ', '.join(CONFIGS))
+    return parser.parse_args()
+
+
+def narrow_resnet12() -> None:
+    """Divide the widths the original's ResNet12 asks of ``_make_layer``."""
+    from mmfewshot.classification.models.backbones.resnet12 import ResNet12
+    make_layer = ResNet12._make_layer
+
+    def narrow(self, block, out_channels, *args, **kwargs):
+        return make_layer(self, block, out_channels // RESNET12_WIDTH_DIVISOR,
+                          *args, **kwargs)
+
+    ResNet12._make_layer = narrow
+
+
+def shrink(model_cfg: dict) -> Dict[str, object]:
+    """Shrink a release model config to 32 x 32 images in place.
+
+    Returns:
+        What was changed, in words the test of ours applies the same way.
+    """
+    backbone = model_cfg['backbone']['type']
+    changes = dict(image_size=IMAGE_SIZE)
+    if backbone == 'ResNet12':
+        changes['resnet12_channels'] = tuple(
+            width // RESNET12_WIDTH_DIVISOR for width in (64, 160, 320, 640))
+    for key in ('head', 'meta_test_head'):
+        head = model_cfg.get(key)
+        if head is None:
+            continue
+        if head['type'] == 'RelationHead':
+            head['feature_size'] = RELATION_FEATURE_SIZE
+            changes['relation_feature_size'] = RELATION_FEATURE_SIZE
+        elif 'in_channels' in head:
+            head['in_channels'] = FEAT_DIM[backbone.replace('NoPool', '')]
+            changes['feat_dim'] = head['in_channels']
+    return changes
+
+
+def fixed_weights(model: torch.nn.Module, seed: int) -> None:
+    """Make every tensor of the model matter: BatchNorm affine parameters
+    and running statistics away from their (1, 0, 0, 1) initial values,
+    a weight-norm gain away from the norm of its direction, a learnable
+    temperature away from its default."""
+    generator = torch.Generator().manual_seed(seed)
+
+    def normal(like, std):
+        return torch.randn(like.shape, generator=generator) * std
+
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+                module.weight.copy_(1 + normal(module.weight, 0.1))
+                module.bias.copy_(normal(module.bias, 0.1))
+                module.running_mean.copy_(normal(module.running_mean, 0.2))
+                module.running_var.copy_(
+                    0.5 + torch.rand(
+                        module.running_var.shape, generator=generator))
+                module.num_batches_tracked.fill_(1000)
+        for name, param in model.named_parameters():
+            if name.endswith('weight_g'):
+                param.mul_(1 + 0.3 * torch.rand(
+                    param.shape, generator=generator))
+            elif name == 'head.temperature':
+                param.fill_(7.5)
+
+
+def make_inputs() -> Dict[str, torch.Tensor]:
+    """Images (already normalised) and labels, stored in float16 and used
+    in float32 by both sides."""
+    generator = torch.Generator().manual_seed(SEED)
+
+    def images(count):
+        return torch.randn(
+            count, 3, IMAGE_SIZE, IMAGE_SIZE,
+            generator=generator).half().float()
+
+    def class_major(num_per_class):
+        return torch.arange(NUM_WAYS).repeat_interleave(num_per_class)
+
+    return dict(
+        task_support_imgs=images(NUM_WAYS * TASK_SHOTS),
+        task_support_labels=class_major(TASK_SHOTS),
+        task_query_imgs=images(NUM_WAYS * TASK_QUERIES),
+        task_query_labels=class_major(TASK_QUERIES),
+        train_imgs=images(TRAIN_BATCH),
+        train_labels=torch.randint(
+            0, 100, (TRAIN_BATCH, ), generator=generator),
+        episode_support_imgs=images(NUM_WAYS * EPISODE_SHOTS),
+        episode_support_labels=class_major(EPISODE_SHOTS),
+        episode_query_imgs=images(NUM_WAYS * EPISODE_QUERIES),
+        episode_query_labels=class_major(EPISODE_QUERIES),
+    )
+
+
+class FixedLoader:
+    """What ``test_single_task`` needs of a dataloader: batches in a fixed
+    order and the task's class ids."""
+
+    def __init__(self, batches: List[dict], class_ids: List[int]) -> None:
+        self.batches = batches
+        self.dataset = SimpleNamespace(get_task_class_ids=lambda: class_ids)
+
+    def __iter__(self):
+        return iter(self.batches)
+
+
+def support_batch_order(num_support: int, batch_size: int, num_steps: int,
+                        drop_last: bool, seed: int) -> torch.Tensor:
+    """The support indices of every fine-tuning step, as a shuffling
+    dataloader serves them: a new permutation per pass, cut into batches,
+    the last smaller one skipped with ``drop_last``."""
+    rng = np.random.RandomState(seed)
+    batches = []
+    while len(batches) < num_steps:
+        order = rng.permutation(num_support)
+        for start in range(0, num_support, batch_size):
+            batch = order[start:start + batch_size]
+            if drop_last and len(batch) < batch_size:
+                continue
+            batches.append(batch)
+    return torch.as_tensor(np.stack(batches[:num_steps]))
+
+
+def task_split(inputs: dict, num_shots: int) -> Dict[str, torch.Tensor]:
+    keep = torch.arange(NUM_WAYS * TASK_SHOTS) % TASK_SHOTS < num_shots
+    return dict(
+        support_imgs=inputs['task_support_imgs'][keep],
+        support_labels=inputs['task_support_labels'][keep],
+        query_imgs=inputs['task_query_imgs'],
+        query_labels=inputs['task_query_labels'])
+
+
+def record_heads() -> Dict[str, dict]:
+    """Record the meta-test head when a task starts and when its support
+    set is done (the fine-tuned weights), around the original's hooks."""
+    from mmfewshot.classification.utils import MetaTestParallel
+    records: Dict[str, dict] = {}
+
+    def wrap(name):
+        hook = getattr(MetaTestParallel, name)
+
+        def wrapped(self, *args, **kwargs):
+            if name == 'before_forward_query':
+                snapshot(self, 'finetuned_head')
+            result = hook(self, *args, **kwargs)
+            if name == 'before_forward_support':
+                snapshot(self, 'initial_head')
+            return result
+
+        setattr(MetaTestParallel, name, wrapped)
+
+    def snapshot(parallel, key):
+        head = getattr(parallel.module, 'meta_test_head', None)
+        if head is not None:
+            records[key] = {
+                name: value.detach().clone()
+                for name, value in head.state_dict().items()
+            }
+
+    wrap('before_forward_support')
+    wrap('before_forward_query')
+    return records
+
+
+def train_loss(method: str, model: torch.nn.Module,
+               inputs: dict) -> Dict[str, object]:
+    """Loss and gradients of the fixed training batch or episode."""
+    model = copy.deepcopy(model)
+    model.train()
+    model.zero_grad()
+    result = dict()
+    if method in FINETUNE_METHODS:
+        losses = model(
+            img=inputs['train_imgs'],
+            gt_label=inputs['train_labels'],
+            mode='train')
+    else:
+        support = dict(
+            img=inputs['episode_support_imgs'],
+            gt_label=inputs['episode_support_labels'])
+        query = dict(
+            img=inputs['episode_query_imgs'],
+            gt_label=inputs['episode_query_labels'])
+        if method == 'maml':
+            # MAML shuffles the class order of an episode with numpy's
+            # global state: record the labels it gives
+            np.random.seed(SEED)
+            class_ids = torch.unique(support['gt_label']).tolist()
+            np.random.shuffle(class_ids)
+            result['maml_class_order'] = torch.tensor(class_ids)
+            np.random.seed(SEED)
+        losses = model(support_data=support, query_data=query, mode='train')
+    loss = losses['loss']
+    loss.backward()
+    result['loss'] = loss.detach()
+    # the norm of every gradient, and whole gradients where they are small
+    # (the first convolution, the heads)
+    first_conv = next(name for name, _ in model.named_parameters())
+    result['grad_norms'] = {
+        name: param.grad.detach().norm()
+        for name, param in model.named_parameters()
+        if param.grad is not None
+    }
+    result['grads'] = {
+        name: param.grad.detach().clone()
+        for name, param in model.named_parameters()
+        if param.grad is not None and (
+            name == first_conv or name.startswith('head.'))
+    }
+    return result
+
+
+def meta_test(method: str, model: torch.nn.Module, meta_test_cfg: dict,
+              inputs: dict, num_shots: int,
+              records: Dict[str, dict]) -> Dict[str, object]:
+    """Query probabilities of the fixed task, by the original's
+    ``test_single_task``."""
+    from mmfewshot.classification.apis.test import test_single_task
+    from mmfewshot.classification.utils import MetaTestParallel
+    task = task_split(inputs, num_shots)
+    parallel = MetaTestParallel(copy.deepcopy(model))
+    class_ids = list(range(NUM_WAYS))
+    result = dict()
+    if meta_test_cfg.get('fast_test', False):
+        # as extract_features_for_fast_test: eval mode, features once
+        parallel.eval()
+        with torch.no_grad():
+            support = parallel(img=task['support_imgs'], mode='extract_feat')
+            query = parallel(img=task['query_imgs'], mode='extract_feat')
+        key = 'feats'
+        result['support_feats'] = support
+        result['query_feats'] = query
+    else:
+        support, query, key = task['support_imgs'], task['query_imgs'], 'img'
+    parallel.before_meta_test(meta_test_cfg)
+    support_cfg = meta_test_cfg.get('support', {})
+    if support_cfg.get('train'):
+        order = support_batch_order(
+            len(support), support_cfg['batch_size'],
+            support_cfg['train']['num_steps'],
+            support_cfg.get('drop_last', False), SEED)
+        batches = [{
+            key: support[indices],
+            'gt_label': task['support_labels'][indices]
+        } for indices in order]
+        result['support_batch_order'] = order
+    else:
+        batches = [{key: support, 'gt_label': task['support_labels']}]
+    query_batches = [{key: query, 'gt_label': task['query_labels']}]
+    records.clear()
+    torch.manual_seed(SEED)
+    probs, gt_labels = test_single_task(parallel,
+                                        FixedLoader(batches, class_ids),
+                                        FixedLoader(query_batches, class_ids),
+                                        meta_test_cfg)
+    result['query_probs'] = torch.as_tensor(np.stack(probs))
+    result['query_labels'] = torch.as_tensor(gt_labels)
+    for name, state in records.items():
+        result[name] = state
+    return result
+
+
+def generate(method: str, original_repo: str, inputs: dict, out: str,
+             records: Dict[str, dict]) -> Dict[str, object]:
+    from mmcv import Config
+
+    from mmfewshot.classification.datasets.cub import ALL_CLASSES
+    from mmfewshot.classification.models import build_classifier
+    config = CONFIGS[method]
+    cfg = Config.fromfile(
+        osp.join(original_repo, 'configs', 'classification', config))
+    model_cfg = copy.deepcopy(cfg.model)
+    changes = shrink(model_cfg)
+    torch.manual_seed(SEED)
+    model = build_classifier(model_cfg)
+    fixed_weights(model, SEED + 1)
+    meta_test_cfg = copy.deepcopy(cfg.data.test.meta_test_cfg)
+    num_shots = cfg.data.test.num_shots
+    start = time.time()
+    outputs = dict(train=train_loss(method, model, inputs))
+    outputs['meta_test'] = meta_test(method, model, meta_test_cfg, inputs,
+                                     num_shots, records)
+    state_dict = {
+        name: value.detach().clone()
+        for name, value in model.state_dict().items()
+    }
+    fixture = dict(
+        method=method,
+        config=f'configs/classification/{config}',
+        model_type=model_cfg['type'],
+        shrink=changes,
+        num_shots=num_shots,
+        checkpoint=dict(
+            meta=dict(CLASSES=[name for i, name in enumerate(ALL_CLASSES)
+                               if i % 2 == 0]),
+            state_dict=state_dict),
+        outputs=outputs,
+        meta_test_cfg=meta_test_cfg.to_dict() if hasattr(
+            meta_test_cfg, 'to_dict') else dict(meta_test_cfg),
+        seconds=time.time() - start)
+    torch.save(fixture, osp.join(out, f'{method}.pth'))
+    return fixture
+
+
+def versions() -> Dict[str, str]:
+    import mmcls
+    import mmcv
+
+    import mmfewshot
+    return dict(
+        python=platform.python_version(),
+        torch=torch.__version__,
+        mmcv=mmcv.__version__,
+        mmcls=mmcls.__version__,
+        mmfewshot=mmfewshot.__version__)
+
+
+def main() -> int:
+    args = parse_args()
+    methods = [name for name in args.methods.split(',') if name]
+    unknown = sorted(set(methods) - set(CONFIGS))
+    if unknown:
+        print(f'generate_golden_classification: error: unknown method(s) '
+              f'{", ".join(unknown)}', file=sys.stderr)
+        return 2
+    if not osp.isdir(osp.join(args.original_repo, 'configs',
+                              'classification')):
+        print(f'generate_golden_classification: error: {args.original_repo} '
+              'has no configs/classification: pass a checkout of '
+              'open-mmlab/mmfewshot at v0.1.0', file=sys.stderr)
+        return 2
+    torch.set_num_threads(1)
+    narrow_resnet12()
+    records = record_heads()
+    os.makedirs(args.out, exist_ok=True)
+    inputs = make_inputs()
+    torch.save(
+        dict(inputs=inputs, versions=versions()),
+        osp.join(args.out, 'inputs.pth'))
+    started = time.time()
+    for method in methods:
+        fixture = generate(method, args.original_repo, inputs, args.out,
+                           records)
+        print(f'{method}: loss {fixture["outputs"]["train"]["loss"]:.6f} '
+              f'({fixture["seconds"]:.1f} s)')
+    print(f'all: {time.time() - started:.1f} s')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
