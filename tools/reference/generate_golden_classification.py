@@ -4,11 +4,12 @@ Runs in the reference environment (OpenMMLab MMFewShot 0.1.0 on mmcv-full
 1.7, mmcls 0.18; see ``tools/reference/build_reference_env.sh``), never in
 ours. For every classifier it builds the model of one of the original's
 release configs (read from a checkout of open-mmlab/mmfewshot at tag
-v0.1.0), shrunk to 32 x 32 images (and ResNet12 to an eighth of its
+v0.1.0), shrunk to 32 x 32 images (and ResNet12 to a sixteenth of its
 widths), gives it fixed-seed weights, and records with the original's own
 code:
 
-- the checkpoint, with the original's key names and ``meta['CLASSES']``;
+- the checkpoint, as the original's training saves it (mmcv 1.x, its key
+  names, ``meta['CLASSES']``);
 - the training loss (and gradients) of a fixed batch (fine-tune based
   methods) or a fixed episode (the others);
 - the query probabilities of a fixed 5-way task, meta-tested by the
@@ -56,8 +57,8 @@ FINETUNE_METHODS = ('baseline', 'baseline_plus', 'neg_margin')
 
 IMAGE_SIZE = 32
 #: the original's ResNet12 widths (64, 160, 320, 640) are divided by this
-RESNET12_WIDTH_DIVISOR = 8
-#: flat features on 32 x 32 images: Conv4 64 x 2 x 2, ResNet12 640 / 8
+RESNET12_WIDTH_DIVISOR = 16
+#: flat features on 32 x 32 images: Conv4 64 x 2 x 2, ResNet12 640 / 16
 FEAT_DIM = {'Conv4': 256, 'ResNet12': 640 // RESNET12_WIDTH_DIVISOR}
 #: Conv4NoPool on 32 x 32: 32 -> 30 -> 15 -> 13 -> 6 -> 6 -> 6
 RELATION_FEATURE_SIZE = (6, 6)
@@ -69,6 +70,8 @@ TRAIN_BATCH = 8  # plain batch of the fine-tune based methods
 EPISODE_SHOTS = 2
 EPISODE_QUERIES = 3
 SEED = 0
+#: whole gradients of the head are stored up to this size (norms always)
+MAX_STORED_GRAD = 30000
 
 
 def parse_args() -> argparse.Namespace:
@@ -109,8 +112,8 @@ def shrink(model_cfg: dict) -> Dict[str, object]:
     backbone = model_cfg['backbone']['type']
     changes = dict(image_size=IMAGE_SIZE)
     if backbone == 'ResNet12':
-        changes['resnet12_channels'] = tuple(
-            width // RESNET12_WIDTH_DIVISOR for width in (64, 160, 320, 640))
+        changes['resnet12_channels'] = tuple(width // RESNET12_WIDTH_DIVISOR
+                                             for width in (64, 160, 320, 640))
     for key in ('head', 'meta_test_head'):
         head = model_cfg.get(key)
         if head is None:
@@ -141,43 +144,65 @@ def fixed_weights(model: torch.nn.Module, seed: int) -> None:
                 module.bias.copy_(normal(module.bias, 0.1))
                 module.running_mean.copy_(normal(module.running_mean, 0.2))
                 module.running_var.copy_(
-                    0.5 + torch.rand(
-                        module.running_var.shape, generator=generator))
+                    0.5 +
+                    torch.rand(module.running_var.shape, generator=generator))
                 module.num_batches_tracked.fill_(1000)
+            if isinstance(module, torch.nn.Linear) and \
+                    float(module.weight.std()) < 0.05:
+                # RelationNet's relation module starts as N(0, 0.01^2):
+                # its scores would hardly differ between classes
+                module.weight.copy_(
+                    normal(module.weight, module.in_features**-0.5))
         for name, param in model.named_parameters():
             if name.endswith('weight_g'):
-                param.mul_(1 + 0.3 * torch.rand(
-                    param.shape, generator=generator))
+                param.mul_(1 +
+                           0.3 * torch.rand(param.shape, generator=generator))
             elif name == 'head.temperature':
                 param.fill_(7.5)
 
 
 def make_inputs() -> Dict[str, torch.Tensor]:
-    """Images (already normalised) and labels, stored in float16 and used
-    in float32 by both sides."""
+    """Images (already normalised) and labels, in float16: both sides
+    compute in float32 from these values.
+
+    The images of a class of the task and of the episode are noisy copies
+    of one random picture, so that the classes are told apart and the
+    scores are far from uniform.
+    """
     generator = torch.Generator().manual_seed(SEED)
 
-    def images(count):
+    def noise(count):
         return torch.randn(
-            count, 3, IMAGE_SIZE, IMAGE_SIZE,
-            generator=generator).half().float()
+            count, 3, IMAGE_SIZE, IMAGE_SIZE, generator=generator)
 
     def class_major(num_per_class):
         return torch.arange(NUM_WAYS).repeat_interleave(num_per_class)
 
+    def of_classes(pictures, num_per_class):
+        copies = pictures.repeat_interleave(num_per_class, dim=0)
+        return (copies + 0.7 * noise(len(copies))).half()
+
+    task, episode = noise(NUM_WAYS), noise(NUM_WAYS)
     return dict(
-        task_support_imgs=images(NUM_WAYS * TASK_SHOTS),
+        task_support_imgs=of_classes(task, TASK_SHOTS),
         task_support_labels=class_major(TASK_SHOTS),
-        task_query_imgs=images(NUM_WAYS * TASK_QUERIES),
+        task_query_imgs=of_classes(task, TASK_QUERIES),
         task_query_labels=class_major(TASK_QUERIES),
-        train_imgs=images(TRAIN_BATCH),
+        train_imgs=noise(TRAIN_BATCH).half(),
         train_labels=torch.randint(
             0, 100, (TRAIN_BATCH, ), generator=generator),
-        episode_support_imgs=images(NUM_WAYS * EPISODE_SHOTS),
+        episode_support_imgs=of_classes(episode, EPISODE_SHOTS),
         episode_support_labels=class_major(EPISODE_SHOTS),
-        episode_query_imgs=images(NUM_WAYS * EPISODE_QUERIES),
+        episode_query_imgs=of_classes(episode, EPISODE_QUERIES),
         episode_query_labels=class_major(EPISODE_QUERIES),
     )
+
+
+def as_float(inputs: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+    return {
+        key: value.float() if value.is_floating_point() else value
+        for key, value in inputs.items()
+    }
 
 
 class FixedLoader:
@@ -193,10 +218,10 @@ class FixedLoader:
 
 
 def support_batch_order(num_support: int, batch_size: int, num_steps: int,
-                        drop_last: bool, seed: int) -> torch.Tensor:
+                        drop_last: bool, seed: int) -> List[torch.Tensor]:
     """The support indices of every fine-tuning step, as a shuffling
     dataloader serves them: a new permutation per pass, cut into batches,
-    the last smaller one skipped with ``drop_last``."""
+    the last smaller one skipped with ``drop_last`` (else served)."""
     rng = np.random.RandomState(seed)
     batches = []
     while len(batches) < num_steps:
@@ -206,7 +231,7 @@ def support_batch_order(num_support: int, batch_size: int, num_steps: int,
             if drop_last and len(batch) < batch_size:
                 continue
             batches.append(batch)
-    return torch.as_tensor(np.stack(batches[:num_steps]))
+    return [torch.as_tensor(batch) for batch in batches[:num_steps]]
 
 
 def task_split(inputs: dict, num_shots: int) -> Dict[str, torch.Tensor]:
@@ -286,14 +311,13 @@ def train_loss(method: str, model: torch.nn.Module,
     first_conv = next(name for name, _ in model.named_parameters())
     result['grad_norms'] = {
         name: param.grad.detach().norm()
-        for name, param in model.named_parameters()
-        if param.grad is not None
+        for name, param in model.named_parameters() if param.grad is not None
     }
     result['grads'] = {
         name: param.grad.detach().clone()
         for name, param in model.named_parameters()
-        if param.grad is not None and (
-            name == first_conv or name.startswith('head.'))
+        if param.grad is not None and (name == first_conv or name.startswith(
+            'head.') and param.numel() <= MAX_STORED_GRAD)
     }
     return result
 
@@ -331,7 +355,11 @@ def meta_test(method: str, model: torch.nn.Module, meta_test_cfg: dict,
             key: support[indices],
             'gt_label': task['support_labels'][indices]
         } for indices in order]
-        result['support_batch_order'] = order
+        # flat, with the size of every batch (the last one of a pass may
+        # be smaller)
+        result['support_batch_order'] = torch.cat(order)
+        result['support_batch_sizes'] = torch.tensor(
+            [len(indices) for indices in order])
     else:
         batches = [{key: support, 'gt_label': task['support_labels']}]
     query_batches = [{key: query, 'gt_label': task['query_labels']}]
@@ -348,11 +376,38 @@ def meta_test(method: str, model: torch.nn.Module, meta_test_cfg: dict,
     return result
 
 
+def save_model_zoo_checkpoint(model: torch.nn.Module, filename: str) -> None:
+    """Save the model as the original's training saved its checkpoints.
+
+    mmcv 1.x's ``save_checkpoint`` with the meta of the original's
+    ``tools/classification/train.py`` (a ``ConfigDict`` with the mmcls
+    version and the class names of the training set; the config text is
+    left out) and of its runner and evaluation hook (epoch, iteration, best
+    score as a numpy scalar); ``save_checkpoint`` adds the mmcv version.
+    """
+    import mmcls
+    from mmcv import ConfigDict
+    from mmcv.runner import save_checkpoint
+
+    from mmfewshot.classification.datasets.cub import ALL_CLASSES
+    meta = ConfigDict(
+        mmcls_version=mmcls.__version__,
+        CLASSES=[name for i, name in enumerate(ALL_CLASSES) if i % 2 == 0],
+        seed=SEED)
+    meta.update(
+        epoch=1,
+        iter=100,
+        hook_msgs=dict(
+            best_score=np.float64(0.5),
+            best_ckpt='best_accuracy_mean.pth',
+            last_ckpt='epoch_1.pth'))
+    save_checkpoint(model, filename, meta=meta)
+
+
 def generate(method: str, original_repo: str, inputs: dict, out: str,
              records: Dict[str, dict]) -> Dict[str, object]:
     from mmcv import Config
 
-    from mmfewshot.classification.datasets.cub import ALL_CLASSES
     from mmfewshot.classification.models import build_classifier
     config = CONFIGS[method]
     cfg = Config.fromfile(
@@ -368,20 +423,14 @@ def generate(method: str, original_repo: str, inputs: dict, out: str,
     outputs = dict(train=train_loss(method, model, inputs))
     outputs['meta_test'] = meta_test(method, model, meta_test_cfg, inputs,
                                      num_shots, records)
-    state_dict = {
-        name: value.detach().clone()
-        for name, value in model.state_dict().items()
-    }
+    save_model_zoo_checkpoint(model, osp.join(out, f'{method}_checkpoint.pth'))
     fixture = dict(
         method=method,
         config=f'configs/classification/{config}',
         model_type=model_cfg['type'],
         shrink=changes,
         num_shots=num_shots,
-        checkpoint=dict(
-            meta=dict(CLASSES=[name for i, name in enumerate(ALL_CLASSES)
-                               if i % 2 == 0]),
-            state_dict=state_dict),
+        checkpoint=f'{method}_checkpoint.pth',
         outputs=outputs,
         meta_test_cfg=meta_test_cfg.to_dict() if hasattr(
             meta_test_cfg, 'to_dict') else dict(meta_test_cfg),
@@ -397,7 +446,7 @@ def versions() -> Dict[str, str]:
     import mmfewshot
     return dict(
         python=platform.python_version(),
-        torch=torch.__version__,
+        torch=str(torch.__version__),
         mmcv=mmcv.__version__,
         mmcls=mmcls.__version__,
         mmfewshot=mmfewshot.__version__)
@@ -408,14 +457,18 @@ def main() -> int:
     methods = [name for name in args.methods.split(',') if name]
     unknown = sorted(set(methods) - set(CONFIGS))
     if unknown:
-        print(f'generate_golden_classification: error: unknown method(s) '
-              f'{", ".join(unknown)}', file=sys.stderr)
+        print(
+            f'generate_golden_classification: error: unknown method(s) '
+            f'{", ".join(unknown)}',
+            file=sys.stderr)
         return 2
-    if not osp.isdir(osp.join(args.original_repo, 'configs',
-                              'classification')):
-        print(f'generate_golden_classification: error: {args.original_repo} '
-              'has no configs/classification: pass a checkout of '
-              'open-mmlab/mmfewshot at v0.1.0', file=sys.stderr)
+    if not osp.isdir(
+            osp.join(args.original_repo, 'configs', 'classification')):
+        print(
+            f'generate_golden_classification: error: {args.original_repo} '
+            'has no configs/classification: pass a checkout of '
+            'open-mmlab/mmfewshot at v0.1.0',
+            file=sys.stderr)
         return 2
     torch.set_num_threads(1)
     narrow_resnet12()
@@ -425,6 +478,7 @@ def main() -> int:
     torch.save(
         dict(inputs=inputs, versions=versions()),
         osp.join(args.out, 'inputs.pth'))
+    inputs = as_float(inputs)
     started = time.time()
     for method in methods:
         fixture = generate(method, args.original_repo, inputs, args.out,

@@ -43,18 +43,21 @@ the original's model zoo (``proto_net``, ...) and the classifier's type
 (``ProtoNet``, ...).
 """
 import os.path as osp
+from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
+import numpy as np
 import torch
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
-from mmengine.runner.checkpoint import _load_checkpoint
 
 from mmfewshot.utils import (CheckpointError, CheckpointMismatchError,
                              load_checkpoint_strict)
+from mmfewshot.utils.checkpoint import (checkpoint_problem,
+                                        read_checkpoint_errors)
 from mmfewshot.utils.original_checkpoint import (ORIGINAL_CONVERTERS,
-                                                 OriginalConverter,
-                                                 RenameRule, StateDict,
+                                                 OriginalConverter, RenameRule,
+                                                 StateDict,
                                                  convert_original_checkpoint,
                                                  register_original_converter)
 
@@ -80,7 +83,8 @@ CONV4_POOLING = (True, True, True, True)
 CONV4_NO_POOL_POOLING = (True, True, False, False)
 
 
-def conv4_rules(pooling: Sequence[bool], maml: bool = False) -> List[RenameRule]:
+def conv4_rules(pooling: Sequence[bool],
+                maml: bool = False) -> List[RenameRule]:
     """Rules of the original ``ConvNet`` (``Conv4``, ``Conv4NoPool``).
 
     The original nests every block (``layers.{b}.layers.{0: conv, 1: BN}``);
@@ -130,11 +134,10 @@ def resnet12_rules(maml: bool = False) -> List[RenameRule]:
         norms.append(('downsample.1', 'shortcut.1'))
         if maml:
             rules += [
-                RenameRule(block + original.replace('.', r'\.') + r'\.' +
-                           _BN_STATS,
-                           None,
-                           reason=_MAML_STATS_REASON)
-                for original, _ in norms
+                RenameRule(
+                    block + original.replace('.', r'\.') + r'\.' + _BN_STATS,
+                    None,
+                    reason=_MAML_STATS_REASON) for original, _ in norms
             ]
         pairs = [(f'conv{j + 1}', f'residual.{3 * j}') for j in range(3)]
         pairs.append(('downsample.0', 'shortcut.0'))
@@ -166,8 +169,7 @@ RELATION_HEAD = [
 
 
 def fold_conv_biases(state_dict: StateDict,
-                     class_names: Optional[Sequence[str]] = None
-                     ) -> StateDict:
+                     class_names: Optional[Sequence[str]] = None) -> StateDict:
     """Fold every renamed Conv4 bias into the ``running_mean`` of the
     BatchNorm that follows it (``running_mean - bias``).
 
@@ -187,7 +189,8 @@ def fold_conv_biases(state_dict: StateDict,
     return folded
 
 
-def _converter(method: str, head: List[RenameRule],
+def _converter(method: str,
+               head: List[RenameRule],
                pooling: Sequence[bool] = CONV4_POOLING,
                maml: bool = False) -> OriginalConverter:
     rules = [_DEVICE_INDICATOR]
@@ -239,12 +242,71 @@ def is_original_checkpoint(checkpoint: dict) -> bool:
     state_dict = checkpoint.get('state_dict', checkpoint)
     if not isinstance(state_dict, dict):
         return False
-    if any(key in ('device_indicator', 'module.device_indicator')
-           for key in state_dict):
+    if any(
+            key in ('device_indicator', 'module.device_indicator')
+            for key in state_dict):
         return True
     meta = checkpoint.get('meta') if 'state_dict' in checkpoint else None
     version = str((meta or {}).get('mmcv_version', ''))
     return version.startswith('1.')
+
+
+class _LegacyConfigDict:
+    """Stands for mmcv 1.x's ``ConfigDict`` (an addict ``Dict``), the type
+    of the original's checkpoint meta, which mmcv 2 no longer has: it is
+    read as an ``OrderedDict``, whose items the weights-only unpickler may
+    set."""
+
+    def __new__(cls, *args, **kwargs) -> OrderedDict:
+        return OrderedDict()
+
+
+def _legacy_globals() -> list:
+    """Safe stand-ins for the globals of an mmcv 1.x checkpoint: its config
+    dicts and the numpy 1.x scalars of its meta (e.g. a best score)."""
+    core = getattr(np, '_core', None) or np.core
+    dtypes = [
+        type(np.dtype(kind))
+        for kind in (np.float64, np.float32, np.int64, np.int32, np.bool_)
+    ]
+    return [(_LegacyConfigDict, 'mmcv.utils.config.ConfigDict'),
+            (_LegacyConfigDict, 'addict.addict.Dict'),
+            (core.multiarray.scalar, 'numpy.core.multiarray.scalar'),
+            (core.multiarray._reconstruct,
+             'numpy.core.multiarray._reconstruct'), np.dtype, np.ndarray,
+            *dtypes]
+
+
+def read_original_checkpoint(filename: str) -> dict:
+    """Read a checkpoint file of the original toolbox (mmcv 1.x) or ours.
+
+    ``torch.load`` with ``weights_only=True``: the mmcv 1.x config dicts of
+    the meta become ``OrderedDict``, numpy scalars stay numpy scalars, and
+    nothing else outside torch's allow-list is unpickled.
+
+    Raises:
+        FileNotFoundError: no such file.
+        CheckpointError: naming the file when it cannot be read or is not
+            a dict.
+    """
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'checkpoint not found: {filename}')
+    # only what is not allowed yet: leaving the context forgets what it
+    # added, which must not include the globals allowed for good
+    allowed = set(torch.serialization.get_safe_globals())
+    extra = [entry for entry in _legacy_globals() if entry not in allowed]
+    try:
+        with torch.serialization.safe_globals(extra):
+            checkpoint = torch.load(
+                filename, map_location='cpu', weights_only=True)
+    except read_checkpoint_errors() as error:
+        problem = checkpoint_problem(filename) or (
+            f'cannot be read ({type(error).__name__})')
+        raise CheckpointError(f'checkpoint {filename} {problem}') from error
+    if not isinstance(checkpoint, dict):
+        raise CheckpointError(f'checkpoint {filename} holds a '
+                              f'{type(checkpoint).__name__}, not a dict')
+    return checkpoint
 
 
 def original_method(model: torch.nn.Module) -> str:
@@ -268,13 +330,14 @@ def converter_command(filename: str, method: str) -> str:
             f'--method {method}')
 
 
-def _fit_or_raise(model: torch.nn.Module, state_dict: StateDict,
-                  filename: str, method: str) -> None:
+def _fit_or_raise(model: torch.nn.Module, state_dict: StateDict, filename: str,
+                  method: str) -> None:
     own = model.state_dict()
     missing = sorted(set(own) - set(state_dict))
     unexpected = sorted(set(state_dict) - set(own))
-    mis_shaped = sorted(key for key in set(own) & set(state_dict)
-                        if state_dict[key].shape != own[key].shape)
+    mis_shaped = sorted(
+        key for key in set(own) & set(state_dict)
+        if state_dict[key].shape != own[key].shape)
     if missing or unexpected or mis_shaped:
         problems = [
             f'{name}: {", ".join(keys[:8])}'
@@ -295,10 +358,11 @@ def load_classifier_checkpoint(model: torch.nn.Module,
     """Load a checkpoint of ours, or one of the original toolbox converted
     on the fly, into a classifier.
 
-    A checkpoint of the original (see :func:`is_original_checkpoint`) is
-    converted with the converter of the model's method and the log says so,
-    with the command that converts the file once. Anything else must fit
-    the model exactly (:func:`mmfewshot.utils.load_checkpoint_strict`).
+    A checkpoint of the original (see :func:`is_original_checkpoint`; read
+    by :func:`read_original_checkpoint`) is converted with the converter of
+    the model's method and the log says so, with the command that converts
+    the file once. Anything else must fit the model exactly
+    (:func:`mmfewshot.utils.load_checkpoint_strict`).
 
     Args:
         model: A classifier of ours (or a wrapper of one).
@@ -317,11 +381,15 @@ def load_classifier_checkpoint(model: torch.nn.Module,
         model = model.module
     try:
         return load_checkpoint_strict(model, filename)
-    except CheckpointMismatchError:
-        # read again only when the weights do not fit: the file is intact
-        checkpoint = _load_checkpoint(filename, map_location='cpu')
+    except CheckpointError as error:
+        # an original checkpoint has other key names, and mmengine cannot
+        # read one whose meta holds mmcv 1.x objects: read it as one
+        try:
+            checkpoint = read_original_checkpoint(filename)
+        except CheckpointError:
+            raise error
         if not is_original_checkpoint(checkpoint):
-            raise
+            raise error
     method = original_method(model)
     converted = convert_original_checkpoint(checkpoint, method)
     _fit_or_raise(model, converted['state_dict'], filename, method)
