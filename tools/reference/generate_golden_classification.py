@@ -17,7 +17,8 @@ code:
   per-task fine-tuning with a fixed order of support batches (stored), from
   a stored initial head; MAML after its inner-loop adaptation.
 
-Usage (from the repository root)::
+Usage (from the repository root, without it on ``PYTHONPATH``: the
+original's package is also called ``mmfewshot``)::
 
     ~/.cache/mmfewshot/reference-env/bin/python \\
         tools/reference/generate_golden_classification.py \\
@@ -54,6 +55,8 @@ CONFIGS = {
     'maml': 'maml/cub/maml_conv4_1xb105_cub_5way-1shot.py',
 }
 FINETUNE_METHODS = ('baseline', 'baseline_plus', 'neg_margin')
+#: the release of the original these fixtures are computed by
+ORIGINAL_VERSION = '0.1.0'
 
 IMAGE_SIZE = 32
 #: the original's ResNet12 widths (64, 160, 320, 640) are divided by this
@@ -452,6 +455,23 @@ def versions() -> Dict[str, str]:
         mmfewshot=mmfewshot.__version__)
 
 
+def original_missing() -> str:
+    """Why the imported ``mmfewshot`` is not the original's release (ours
+    has the same name), or an empty string."""
+    try:
+        import mmfewshot
+    except ImportError as error:
+        return f'mmfewshot cannot be imported ({error})'
+    if mmfewshot.__version__ != ORIGINAL_VERSION:
+        return (f'mmfewshot {mmfewshot.__version__} imported from '
+                f'{mmfewshot.__file__}, not the original {ORIGINAL_VERSION}')
+    try:
+        import mmcls  # noqa: F401
+    except ImportError as error:
+        return f'the original needs mmcls 0.x ({error})'
+    return ''
+
+
 def main() -> int:
     args = parse_args()
     methods = [name for name in args.methods.split(',') if name]
@@ -468,6 +488,14 @@ def main() -> int:
             f'generate_golden_classification: error: {args.original_repo} '
             'has no configs/classification: pass a checkout of '
             'open-mmlab/mmfewshot at v0.1.0',
+            file=sys.stderr)
+        return 2
+    problem = original_missing()
+    if problem:
+        print(
+            f'generate_golden_classification: error: {problem}: run it '
+            "with the reference environment's python, without this "
+            'repository on PYTHONPATH',
             file=sys.stderr)
         return 2
     torch.set_num_threads(1)
