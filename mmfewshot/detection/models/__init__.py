@@ -1,5 +1,6 @@
 from .backbones import ResNetWithMetaConv
-from .data_preprocessors import (QuerySupportDataPreprocessor,
+from .data_preprocessors import (FewShotDetDataPreprocessor,
+                                 QuerySupportDataPreprocessor,
                                  TwoBranchDataPreprocessor)
 from .dense_heads import AttentionRPNHead, TwoBranchRPNHead
 from .detectors import (FSCE, MPSR, TFA, AttentionRPNDetector, FSDetView,
@@ -25,5 +26,6 @@ __all__ = [
     'DifferenceAggregator', 'DotProductAggregator', 'MetaBBoxHead',
     'MetaRCNNResLayer', 'MetaRCNNRoIHead', 'FSDetViewRoIHead',
     'ScaledResLayer', 'AttentionRPNDetector', 'AttentionRPNHead',
-    'MultiRelationRoIHead', 'MultiRelationBBoxHead'
+    'MultiRelationRoIHead', 'MultiRelationBBoxHead',
+    'FewShotDetDataPreprocessor'
 ]
