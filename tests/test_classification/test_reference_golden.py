@@ -394,10 +394,6 @@ def test_query_scores_equal_the_original(golden, inputs):
                       f'{method} fine-tuned head {key}')
         results = model(feats=query, mode='query')
     probs = torch.stack([sample.pred_score for sample in results])
-    if method == 'matching_net':
-        # deliberate difference (README): the original applies a softmax to
-        # the class scores (mean attention) again
-        probs = probs.softmax(dim=-1)
     expected = outputs['query_probs']
     close(probs, expected, f'{method} query probabilities')
     # in the log domain too: the differences of the logits, also where the
