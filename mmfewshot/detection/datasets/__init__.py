@@ -15,6 +15,7 @@ from .dataloader_wrappers import (NWayKShotDataloader, TwoBranchDataloader,
                                   collate_support_batches)
 from .dataset_wrappers import (NWayKShotDataset, QueryAwareDataset,
                                TwoBranchDataset)
+from .keep_original_image import KeepOriginalImage
 from .multi_scale_transforms import (CropSquareInstance,
                                      MultiImagePackDetInputs,
                                      MultiImageRandomCrop,
@@ -38,5 +39,6 @@ __all__ = [
     'TwoBranchDataloader', 'build_fewshot_dataloader',
     'build_nway_kshot_dataloader', 'build_two_branch_dataloader',
     'collate_support_batches', 'CropSquareInstance', 'ResizeToMultiScale',
-    'MultiImageRandomCrop', 'MultiImageRandomFlip', 'MultiImagePackDetInputs'
+    'MultiImageRandomCrop', 'MultiImageRandomFlip', 'MultiImagePackDetInputs',
+    'KeepOriginalImage'
 ]

@@ -2,12 +2,14 @@ from .backbones import ResNetWithMetaConv
 from .data_preprocessors import (QuerySupportDataPreprocessor,
                                  TwoBranchDataPreprocessor)
 from .dense_heads import AttentionRPNHead, TwoBranchRPNHead
-from .detectors import (FSCE, MPSR, TFA, AttentionRPNDetector, FSDetView,
-                        MetaRCNN, QuerySupportDetector)
+from .detectors import (FSCE, MPSR, TFA, AttentionRPNDetector, DeFRCN,
+                        FSDetView, MetaRCNN, QuerySupportDetector)
 from .layers import (AggregationLayer, DepthWiseCorrelationAggregator,
-                     DifferenceAggregator, DotProductAggregator)
+                     DifferenceAggregator, DotProductAggregator,
+                     GradientDecoupledLayer, PrototypicalCalibrationBlock)
 from .losses import SupervisedContrastiveLoss
-from .roi_heads import (ContrastiveBBoxHead, ContrastiveRoIHead,
+from .roi_heads import (ClsDropoutBBoxHead, ContrastiveBBoxHead,
+                        ContrastiveRoIHead,
                         CosineSimBBoxHead, CosineSimClassifier,
                         FSDetViewRoIHead, MetaBBoxHead, MetaRCNNResLayer,
                         MetaRCNNRoIHead, MultiRelationBBoxHead,
@@ -25,5 +27,7 @@ __all__ = [
     'DifferenceAggregator', 'DotProductAggregator', 'MetaBBoxHead',
     'MetaRCNNResLayer', 'MetaRCNNRoIHead', 'FSDetViewRoIHead',
     'ScaledResLayer', 'AttentionRPNDetector', 'AttentionRPNHead',
-    'MultiRelationRoIHead', 'MultiRelationBBoxHead'
+    'MultiRelationRoIHead', 'MultiRelationBBoxHead', 'DeFRCN',
+    'GradientDecoupledLayer', 'PrototypicalCalibrationBlock',
+    'ClsDropoutBBoxHead'
 ]
