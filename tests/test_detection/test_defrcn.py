@@ -17,8 +17,6 @@ import torchvision
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import DefaultScope
-from mmdet.structures import DetDataSample
-from mmengine.structures import InstanceData
 
 import mmfewshot.detection  # noqa: F401
 from mmfewshot.detection.engine import run_model_init
@@ -108,8 +106,7 @@ def test_dropout_is_in_front_of_the_classifier_only():
     assert not torch.allclose(cls_train, cls_eval, atol=1e-3)
     # without dropout the head is mmdet's BBoxHead
     plain = _head(0.0).train()
-    assert torch.allclose(
-        plain(x)[0], plain.fc_cls(pooled), atol=1e-6)
+    assert torch.allclose(plain(x)[0], plain.fc_cls(pooled), atol=1e-6)
     with pytest.raises(ValueError, match='cls_dropout'):
         _head(1.0)
 
@@ -130,9 +127,10 @@ def test_calibration_formula_on_hand_made_detections():
         [-1., 0., 0.],  # class 0 is not calibrated below: kept
     ])
     new = calibrate_scores(scores, labels, embeddings, prototypes, [2, 0])
-    expected = torch.tensor(
-        [0.5 * 0.9 + 0.5, 0.5 * 0.6 + 0.5 / math.sqrt(2), 0.25, 0.04, 0.3,
-         0.5 * 0.8 - 0.5])
+    expected = torch.tensor([
+        0.5 * 0.9 + 0.5, 0.5 * 0.6 + 0.5 / math.sqrt(2), 0.25, 0.04, 0.3,
+        0.5 * 0.8 - 0.5
+    ])
     assert torch.allclose(new, expected, atol=1e-6)
     # only the classes to calibrate (the authors skip base classes)
     new = calibrate_scores(scores, labels, embeddings, prototypes, [2])
@@ -140,11 +138,19 @@ def test_calibration_formula_on_hand_made_detections():
     assert torch.allclose(new[:2], expected[:2], atol=1e-6)
     # other alpha and range; the input is not changed
     new = calibrate_scores(
-        scores, labels, embeddings, prototypes, [2, 0], alpha=0.25,
+        scores,
+        labels,
+        embeddings,
+        prototypes, [2, 0],
+        alpha=0.25,
         score_range=(0.55, 0.85))
-    assert torch.allclose(new, torch.tensor(
-        [0.9, 0.25 * 0.6 + 0.75 / math.sqrt(2), 0.5, 0.04, 0.3,
-         0.25 * 0.8 - 0.75]), atol=1e-6)
+    assert torch.allclose(
+        new,
+        torch.tensor([
+            0.9, 0.25 * 0.6 + 0.75 / math.sqrt(2), 0.5, 0.04, 0.3,
+            0.25 * 0.8 - 0.75
+        ]),
+        atol=1e-6)
     assert scores[0].item() == pytest.approx(0.9)
 
 
@@ -244,11 +250,17 @@ def test_calibration_weights_errors_name_the_key_and_file(
     _, torchvision_file, _ = torchvision_resnet18
     deeper = PrototypicalCalibrationBlock(
         checkpoint=torchvision_file,
-        backbone=dict(type='ResNet', depth=34, out_indices=(3, ),
-                      style='pytorch', init_cfg=None),
+        backbone=dict(
+            type='ResNet',
+            depth=34,
+            out_indices=(3, ),
+            style='pytorch',
+            init_cfg=None),
         fc=dict(in_features=512, out_features=1000))
-    with pytest.raises(CheckpointError, match='resnet18.pth does not fit '
-                       'the classifier backbone'):
+    with pytest.raises(
+            CheckpointError,
+            match='resnet18.pth does not fit '
+            'the classifier backbone'):
         deeper.load_weights()
     with pytest.raises(ConfigError, match='calibrated_classes'):
         _resnet18_block(None, calibrated_classes='base')
@@ -259,17 +271,20 @@ def test_prototypes_are_class_means_and_only_novel_classes_are_rescored(
     _, torchvision_file, _ = torchvision_resnet18
     block = _resnet18_block(torchvision_file)
     images = torch.randn(2, 3, 96, 128)
-    boxes = [torch.tensor([[0., 0., 60., 60.], [30., 10., 120., 90.]]),
-             torch.tensor([[5., 5., 50., 80.]])]
+    boxes = [
+        torch.tensor([[0., 0., 60., 60.], [30., 10., 120., 90.]]),
+        torch.tensor([[5., 5., 50., 80.]])
+    ]
     labels = torch.tensor([1, 2, 1])
     embeddings = block.add_support(images[:1], boxes[:1], labels[:2])
     embeddings = torch.cat(
-        [embeddings, block.add_support(images[1:], boxes[1:], labels[2:])])
+        [embeddings,
+         block.add_support(images[1:], boxes[1:], labels[2:])])
     block.build_prototypes(
         dict(classes=('a', 'b', 'c'), novel_classes=('c', )))
     assert sorted(block.prototypes) == [1, 2]
-    assert torch.allclose(block.prototypes[1],
-                          (embeddings[0] + embeddings[2]) / 2, atol=1e-5)
+    assert torch.allclose(
+        block.prototypes[1], (embeddings[0] + embeddings[2]) / 2, atol=1e-5)
     assert block.calibrated_labels == [2]
     # a detection of novel class c on its own support box: cos 1
     scores = block.rescore(images[:1], boxes[0], torch.tensor([0.4, 0.4]),
@@ -327,7 +342,8 @@ def test_rpn_sends_no_gradient_into_the_backbone_and_the_roi_head_a_scaled_one(
 def test_fine_tuning_freezes_what_the_authors_freeze():
     for path in (CONFIGS / 'voc/split1/'
                  'defrcn_r101_c4_gfsod_voc-split1_1shot-fine-tuning.py',
-                 CONFIGS / 'coco/defrcn_r101_c4_fsod_coco_10shot-fine-tuning.py',
+                 CONFIGS /
+                 'coco/defrcn_r101_c4_fsod_coco_10shot-fine-tuning.py',
                  TOY_ONE_SHOT):
         cfg = Config.fromfile(str(path))
         with DefaultScope.overwrite_default_scope('mmfewshot_det'), \
@@ -336,12 +352,14 @@ def test_fine_tuning_freezes_what_the_authors_freeze():
         trained = {n for n, p in model.named_parameters() if p.requires_grad}
         prefixes = {n.split('.')[0] + '.' + n.split('.')[1] for n in trained}
         # FREEZE_AT 3: stem, res2 and res3 frozen; FREEZE_FEAT: res5 frozen
-        assert not any(n.startswith(('backbone.conv1', 'backbone.layer1.',
-                                     'backbone.layer2.', 'roi_head.shared'))
-                       for n in trained), path
-        assert {'backbone.layer3', 'rpn_head.rpn_conv', 'rpn_head.rpn_cls',
-                'rpn_gdl.weight', 'roi_gdl.bias',
-                'roi_head.bbox_head'} <= prefixes, path
+        assert not any(
+            n.startswith(('backbone.conv1', 'backbone.layer1.',
+                          'backbone.layer2.', 'roi_head.shared'))
+            for n in trained), path
+        assert {
+            'backbone.layer3', 'rpn_head.rpn_conv', 'rpn_head.rpn_cls',
+            'rpn_gdl.weight', 'roi_gdl.bias', 'roi_head.bbox_head'
+        } <= prefixes, path
         assert model.roi_head.bbox_head.cls_dropout.p == 0.8
         assert model.rpn_gdl.backward_scale == 0.0
         scale = 0.01 if 'coco' in str(path) else 0.001
@@ -393,8 +411,8 @@ def test_training_step_and_calibrated_prediction(toy_fine_tuning, toy_cwd,
     before = copy.deepcopy(model.state_dict())
     model.train()
     losses = model.train_step(batch, wrapper)
-    assert {'loss_rpn_cls', 'loss_rpn_bbox', 'loss_cls', 'loss_bbox'
-            } <= set(losses)
+    assert {'loss_rpn_cls', 'loss_rpn_bbox', 'loss_cls',
+            'loss_bbox'} <= set(losses)
     assert all(math.isfinite(float(v)) for v in losses.values())
     after = model.state_dict()
     assert torch.equal(after['roi_head.shared_head.layer4.0.conv1.weight'],
@@ -462,15 +480,37 @@ def test_training_step_and_calibrated_prediction(toy_fine_tuning, toy_cwd,
 # (max iterations, step) of the authors' fine-tuning configs
 AUTHORS = dict(
     voc=dict(
-        fsod={1: (800, 640), 2: (1200, 960), 3: (1600, 1280),
-              5: (2000, 1600), 10: (4000, 3200)},
-        gfsod={1: (1000, 800), 2: (1500, 1200), 3: (2000, 1600),
-               5: (2500, 2000), 10: (4000, 3200)}),
+        fsod={
+            1: (800, 640),
+            2: (1200, 960),
+            3: (1600, 1280),
+            5: (2000, 1600),
+            10: (4000, 3200)
+        },
+        gfsod={
+            1: (1000, 800),
+            2: (1500, 1200),
+            3: (2000, 1600),
+            5: (2500, 2000),
+            10: (4000, 3200)
+        }),
     coco=dict(
-        fsod={1: (1000, 800), 2: (1500, 1200), 3: (2000, 1600),
-              5: (2500, 2000), 10: (2500, 2000), 30: (4000, 3200)},
-        gfsod={1: (3200, 2560), 2: (4000, 3200), 3: (4800, 3840),
-               5: (6000, 4800), 10: (6000, 4800), 30: (12000, 9600)}))
+        fsod={
+            1: (1000, 800),
+            2: (1500, 1200),
+            3: (2000, 1600),
+            5: (2500, 2000),
+            10: (2500, 2000),
+            30: (4000, 3200)
+        },
+        gfsod={
+            1: (3200, 2560),
+            2: (4000, 3200),
+            3: (4800, 3840),
+            5: (6000, 4800),
+            10: (6000, 4800),
+            30: (12000, 9600)
+        }))
 
 
 def _fine_tuning_configs():
@@ -503,15 +543,18 @@ def test_fine_tuning_configs_follow_the_authors():
         assert dataset_cfg.ann_cfg[0].method == 'TFA'
         assert 'seed' not in dataset_cfg.ann_cfg[0]
         assert dataset_cfg.num_novel_shots == shots
+        # the authors' K-shot loader reads difficult boxes as targets
+        assert dataset_cfg.get('use_difficult', True)
         prefix = 'NOVEL' if setting == 'fsod' else 'ALL'
         suffix = '' if split is None else f'_SPLIT{split}'
         assert dataset_cfg.classes == f'{prefix}_CLASSES{suffix}'
         assert cfg.val_dataloader.dataset.classes == dataset_cfg.classes
-        num_classes = dict(voc=dict(fsod=5, gfsod=20),
-                           coco=dict(fsod=20, gfsod=80))[dataset][setting]
+        num_classes = dict(
+            voc=dict(fsod=5, gfsod=20), coco=dict(fsod=20,
+                                                  gfsod=80))[dataset][setting]
         assert cfg.model.roi_head.bbox_head.num_classes == num_classes
-        assert cfg.model.roi_gdl.backward_scale == (
-            0.001 if dataset == 'voc' else 0.01)
+        assert cfg.model.roi_gdl.backward_scale == (0.001 if dataset == 'voc'
+                                                    else 0.01)
         assert cfg.model.rpn_gdl.backward_scale == 0.0
         surgery = 'remove' if setting == 'fsod' else 'random_init'
         assert cfg.load_from.endswith(f'base_model_{surgery}_bbox_head.pth')
@@ -539,8 +582,8 @@ def test_fine_tuning_configs_follow_the_authors():
     assert coco.model.roi_head.bbox_head.num_classes == 60
 
 
-def test_split_seed_reaches_the_training_and_calibration_sets(toy_cwd,
-                                                              monkeypatch):
+def test_split_seed_reaches_the_training_and_calibration_sets(
+        toy_cwd, monkeypatch):
     """``ann_cfg.0.seed`` chooses the K-shot files, as in TFA's configs,
     and the calibration copies the training set at run time."""
     monkeypatch.chdir(toy_cwd)

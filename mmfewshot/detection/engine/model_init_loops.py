@@ -64,8 +64,8 @@ def run_model_init(model: torch.nn.Module, dataloader: Iterable[dict]) -> None:
     """
     if is_model_wrapper(model):
         model = model.module
-    dataset_meta = getattr(getattr(dataloader, 'dataset', None), 'metainfo',
-                           None)
+    dataset_meta = getattr(
+        getattr(dataloader, 'dataset', None), 'metainfo', None)
     if dataset_meta is not None:
         # the model detects the classes of its support set
         model.dataset_meta = dict(dataset_meta)

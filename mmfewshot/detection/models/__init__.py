@@ -9,12 +9,11 @@ from .layers import (AggregationLayer, DepthWiseCorrelationAggregator,
                      GradientDecoupledLayer, PrototypicalCalibrationBlock)
 from .losses import SupervisedContrastiveLoss
 from .roi_heads import (ClsDropoutBBoxHead, ContrastiveBBoxHead,
-                        ContrastiveRoIHead,
-                        CosineSimBBoxHead, CosineSimClassifier,
-                        FSDetViewRoIHead, MetaBBoxHead, MetaRCNNResLayer,
-                        MetaRCNNRoIHead, MultiRelationBBoxHead,
-                        MultiRelationRoIHead, ScaledResLayer,
-                        TwoBranchBBoxHead, TwoBranchRoIHead)
+                        ContrastiveRoIHead, CosineSimBBoxHead,
+                        CosineSimClassifier, FSDetViewRoIHead, MetaBBoxHead,
+                        MetaRCNNResLayer, MetaRCNNRoIHead,
+                        MultiRelationBBoxHead, MultiRelationRoIHead,
+                        ScaledResLayer, TwoBranchBBoxHead, TwoBranchRoIHead)
 from .utils import FrozenParametersMixin
 
 __all__ = [

@@ -203,8 +203,8 @@ class DeFRCN(FrozenParametersMixin, TwoStageDetector):
                     f'{data_sample.metainfo.get("img_path")})')
             if len(results) == 0:
                 continue
-            chw = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0,
-                                                                        1)))
+            chw = torch.from_numpy(
+                np.ascontiguousarray(image.transpose(2, 0, 1)))
             inputs = self.data_preprocessor.preprocess_support(
                 dict(inputs=[chw]))['inputs']
             results.scores = self.calibration.rescore(inputs, results.bboxes,
@@ -230,21 +230,18 @@ class DeFRCN(FrozenParametersMixin, TwoStageDetector):
         """mmdet's modes ``'loss'``, ``'predict'`` and ``'tensor'``, and
         ``'model_init'``: support images ``inputs`` with their boxes, whose
         embeddings are added to the calibration's class sums (returned).
+        Without a calibration block the support set is not used, so the
+        loops of the calibrated configs also run with
+        ``model.calibration=None``.
         """
         if mode == 'model_init':
             return self.forward_model_init(inputs, data_samples)
         return super().forward(inputs, data_samples, mode)
 
-    def _require_calibration(self) -> PrototypicalCalibrationBlock:
-        if self.calibration is None:
-            raise RuntimeError(
-                'this DeFRCN has no calibration block (model.calibration), '
-                'so it takes no support set')
-        return self.calibration
-
     def forward_model_init(self, inputs: Tensor,
                            data_samples: SampleList) -> Tensor:
-        """Add the support boxes of a batch to the calibration's sums.
+        """Add the support boxes of a batch to the calibration's sums
+        (nothing to do without a calibration block).
 
         Args:
             inputs: Support images normalised by the support path of the
@@ -253,19 +250,23 @@ class DeFRCN(FrozenParametersMixin, TwoStageDetector):
                 support instance of its label.
 
         Returns:
-            The embeddings of the boxes, (number of boxes, D).
+            The embeddings of the boxes, (number of boxes, D); (0, 0)
+            without a calibration block.
         """
+        if self.calibration is None:
+            return inputs.new_zeros((0, 0))
         boxes = [sample.gt_instances.bboxes for sample in data_samples]
         labels = torch.cat(
             [sample.gt_instances.labels for sample in data_samples])
-        return self._require_calibration().add_support(inputs, boxes, labels)
+        return self.calibration.add_support(inputs, boxes, labels)
 
     def model_init(self) -> None:
         """Turn the support sums into class prototypes; the classes to
         calibrate come from ``dataset_meta`` (the support set's, set by
         model initialisation)."""
-        self._require_calibration().build_prototypes(
-            getattr(self, 'dataset_meta', None))
+        if self.calibration is not None:
+            self.calibration.build_prototypes(
+                getattr(self, 'dataset_meta', None))
 
     def reset_model_init(self) -> None:
         """Forget the prototypes and the support sums."""

@@ -1,14 +1,15 @@
 """The Prototypical Calibration Block of DeFRCN: test-time re-scoring of
 detections by their similarity to few-shot class prototypes."""
+import copy
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 from mmcv.ops import roi_align
+from mmdet.structures.bbox import bbox2roi
 from mmengine.logging import print_log
 from mmengine.runner.checkpoint import _load_checkpoint
-from mmdet.structures.bbox import bbox2roi
 from torch import Tensor, nn
 
 from mmfewshot.detection.registry import MODELS
@@ -36,7 +37,7 @@ def calibrate_scores(scores: Tensor,
                      prototypes: Dict[int, Tensor],
                      calibrated_labels: Sequence[int],
                      alpha: float = 0.5,
-                     score_range: Tuple[float, float] = (0.05, 1.0)) -> Tensor:
+                     score_range: Sequence[float] = (0.05, 1.0)) -> Tensor:
     """Mix detection scores with the cosine similarity of each detection's
     embedding to the prototype of its class (DeFRCN's PCB).
 
@@ -62,9 +63,7 @@ def calibrate_scores(scores: Tensor,
         The new scores, (N, ), a new tensor.
     """
     lower, upper = score_range
-    chosen = [
-        label for label in calibrated_labels if int(label) in prototypes
-    ]
+    chosen = [label for label in calibrated_labels if int(label) in prototypes]
     new_scores = scores.clone()
     if not chosen or scores.numel() == 0:
         return new_scores
@@ -73,9 +72,9 @@ def calibrate_scores(scores: Tensor,
     if not mask.any():
         return new_scores
     rows = mask.nonzero(as_tuple=True)[0]
-    class_prototypes = torch.stack(
-        [prototypes[int(label)] for label in labels[rows].tolist()]).to(
-            embeddings.device, embeddings.dtype)
+    class_prototypes = torch.stack([
+        prototypes[int(label)] for label in labels[rows].tolist()
+    ]).to(embeddings.device, embeddings.dtype)
     cosine = F.cosine_similarity(embeddings[rows], class_prototypes, dim=1)
     new_scores[rows] = alpha * scores[rows] + (1 - alpha) * cosine.to(
         scores.dtype)
@@ -90,8 +89,7 @@ def _split_classifier_state(state_dict: Dict[str, Tensor],
     if any(key.startswith('backbone.') for key in state_dict):
         backbone = {
             key[len('backbone.'):]: value
-            for key, value in state_dict.items()
-            if key.startswith('backbone.')
+            for key, value in state_dict.items() if key.startswith('backbone.')
         }
     else:
         backbone = {
@@ -131,7 +129,7 @@ class PrototypicalCalibrationBlock(nn.Module):
     ``resnet101-5d3b4d8f.pth``, an mmpretrain ResNet-101 checkpoint, or any
     checkpoint whose ``backbone.*`` weights fit ``backbone``). They are no
     part of the detector: not in its ``state_dict`` or optimizer, always in
-    eval mode, loaded on first use (:meth:`load_weights`).
+    eval mode, built and loaded on first use (:meth:`load_weights`).
 
     Args:
         checkpoint: The classifier's weights file; None keeps random
@@ -179,23 +177,28 @@ class PrototypicalCalibrationBlock(nn.Module):
         self.alpha = float(alpha)
         self.score_range = (float(score_range[0]), float(score_range[1]))
         self.calibrated_classes = calibrated_classes
-        classifier = nn.ModuleDict(
-            dict(backbone=MODELS.build(backbone or DEFAULT_BACKBONE)))
-        if fc is not None:
-            classifier['fc'] = nn.Linear(**fc)
-        classifier.eval().requires_grad_(False)
-        # kept outside the module tree: not in the detector's state_dict,
+        self.backbone_cfg = copy.deepcopy(backbone or DEFAULT_BACKBONE)
+        self.fc_cfg = copy.deepcopy(fc)
+        # built with its weights on first use (load_weights), and kept
+        # outside the module tree: not in the detector's state_dict,
         # parameters, optimizer or DDP buffers, never in training mode
-        self.__dict__['classifier'] = classifier
-        self._weights_loaded = False
+        self.__dict__['classifier'] = None
         self.prototypes: Dict[int, Tensor] = {}
         self.calibrated_labels: List[int] = []
         self._sums: Dict[int, Tensor] = {}
         self._counts: Dict[int, int] = {}
 
     # ------------------------------------------------------------- weights
+    def _build_classifier(self) -> nn.ModuleDict:
+        classifier = nn.ModuleDict(
+            dict(backbone=MODELS.build(copy.deepcopy(self.backbone_cfg))))
+        if self.fc_cfg is not None:
+            classifier['fc'] = nn.Linear(**self.fc_cfg)
+        return classifier.eval().requires_grad_(False)
+
     def load_weights(self) -> None:
-        """Load the classifier's weights from ``checkpoint`` (once).
+        """Build the classifier and load its weights from ``checkpoint``
+        (once).
 
         Raises:
             FileNotFoundError: naming ``calibration.checkpoint`` and the
@@ -203,14 +206,15 @@ class PrototypicalCalibrationBlock(nn.Module):
             CheckpointError: naming the file when it cannot be read or its
                 weights do not fit the classifier.
         """
-        if self._weights_loaded:
+        if self.classifier is not None:
             return
         path = self.checkpoint
         if path is None:
             print_log(
                 'calibration.checkpoint is None: the calibration block '
-                'embeds with random weights', logger='current')
-            self._weights_loaded = True
+                'embeds with random weights',
+                logger='current')
+            self.__dict__['classifier'] = self._build_classifier()
             return
         if not osp.isfile(path):
             raise FileNotFoundError(
@@ -228,14 +232,14 @@ class PrototypicalCalibrationBlock(nn.Module):
                                   'dict of weights')
         state_dict = checkpoint.get('state_dict',
                                     checkpoint.get('model', checkpoint))
-        with_fc = 'fc' in self.classifier
-        backbone_state, fc_state = _split_classifier_state(
-            state_dict, with_fc)
+        classifier = self._build_classifier()
+        with_fc = 'fc' in classifier
+        backbone_state, fc_state = _split_classifier_state(state_dict, with_fc)
         parts = [('backbone', backbone_state)]
         if with_fc:
             parts.append(('fc', fc_state))
         for name, part_state in parts:
-            module = self.classifier[name]
+            module = classifier[name]
             own = module.state_dict()
             missing = sorted(
                 key for key in own if key not in part_state
@@ -244,8 +248,8 @@ class PrototypicalCalibrationBlock(nn.Module):
                 key for key in own if key in part_state
                 and tuple(part_state[key].shape) != tuple(own[key].shape))
             if missing or mis_shaped:
-                problem = (f'misses {missing[0]}' if missing else
-                           f'has {mis_shaped[0]} of shape '
+                problem = (f'misses {missing[0]}'
+                           if missing else f'has {mis_shaped[0]} of shape '
                            f'{tuple(part_state[mis_shaped[0]].shape)}, '
                            f'not {tuple(own[mis_shaped[0]].shape)}')
                 raise CheckpointError(
@@ -256,7 +260,7 @@ class PrototypicalCalibrationBlock(nn.Module):
                 {key: part_state[key]
                  for key in own if key in part_state},
                 strict=False)
-        self._weights_loaded = True
+        self.__dict__['classifier'] = classifier
 
     # ----------------------------------------------------------- embedding
     @torch.no_grad()
@@ -278,8 +282,8 @@ class PrototypicalCalibrationBlock(nn.Module):
             classifier.to(images.device)
         feats = classifier['backbone'](images.to(parameter.dtype))[-1]
         rois = bbox2roi([b.to(feats.dtype) for b in boxes])
-        pooled = roi_align(feats, rois, 1, 1.0 / self.featmap_stride, 0,
-                           'avg', True).flatten(1)
+        pooled = roi_align(feats, rois, 1, 1.0 / self.featmap_stride, 0, 'avg',
+                           True).flatten(1)
         if 'fc' in classifier:
             return classifier['fc'](pooled)
         return pooled
