@@ -595,3 +595,87 @@ def test_split_seed_reaches_the_training_and_calibration_sets(
             pytest.raises(FileNotFoundError, match=re.escape('seed3')):
         DATASETS.build(cfg.train_dataloader.dataset)
     assert cfg.val_cfg.model_init_dataloader.dataset.ann_cfg is None
+
+
+# --------------------------------------------------------------------------
+# the tools end to end
+# --------------------------------------------------------------------------
+QUICK = [
+    'train_dataloader.num_workers=0',
+    'train_dataloader.persistent_workers=False',
+    'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
+    'test_dataloader.num_workers=0',
+    'test_dataloader.persistent_workers=False'
+]
+
+
+def _iterations(num):
+    return [
+        f'train_cfg.max_iters={num}', f'train_cfg.val_interval={num}',
+        f'default_hooks.checkpoint.interval={num}'
+    ]
+
+
+def test_tools_base_training_surgery_fine_tuning_and_test(
+        toy_cwd, load_script, run_tool, capsys, monkeypatch):
+    """The recipe of `make demo-defrcn` for a few iterations: the fine-tuning
+    run validates with calibration, its checkpoint carries the K-shot set,
+    and the test tool calibrates from it alone; a missing classifier file is
+    a one-line error before training."""
+    monkeypatch.chdir(toy_cwd)
+    train = load_script('tools/detection/train.py')
+    test = load_script('tools/detection/test.py')
+    surgery = load_script('tools/detection/misc/initialize_bbox_head.py')
+    work = toy_cwd / 'work_dirs'
+    status, _, err = run_tool(
+        train, [TOY_BASE, '--work-dir',
+                str(work / 'base'), '--cfg-options'] + QUICK + _iterations(2),
+        capsys)
+    assert status == 0, err
+    surgered = work / 'base/base_model_random_init_bbox_head.pth'
+    status, out, err = run_tool(surgery, [
+        '--src1',
+        str(work / 'base/iter_2.pth'), '--method', 'random_init', '--config',
+        TOY_ONE_SHOT
+    ], capsys)
+    assert status == 0, err
+    assert surgered.is_file()
+    calibration = [
+        f'load_from={surgered}', f'model.calibration.checkpoint={surgered}'
+    ]
+    status, _, err = run_tool(train, [
+        TOY_ONE_SHOT, '--work-dir',
+        str(work / 'missing'), '--cfg-options', f'load_from={surgered}',
+        'model.calibration.checkpoint=data/nowhere.pth'
+    ] + QUICK + _iterations(2), capsys)
+    assert status == 2
+    assert 'calibration.checkpoint: data/nowhere.pth does not exist' in err
+    assert not (work / 'missing/iter_2.pth').exists()
+    status, _, err = run_tool(train, [
+        TOY_ONE_SHOT, '--work-dir',
+        str(work / 'fine'), '--cfg-options'
+    ] + calibration + QUICK + _iterations(2), capsys)
+    assert status == 0, err
+    log = next((work / 'fine').glob('*/*.log')).read_text()
+    assert 'pascal_voc/NOVEL_CLASSES_AP50' in log
+    checkpoint = torch.load(work / 'fine/iter_2.pth', weights_only=True)
+    support_set = checkpoint['meta']['support_set']
+    assert support_set['novel_classes'] == ['star', 'diamond']
+    assert not any(
+        key.startswith('calibration') for key in checkpoint['state_dict'])
+    # the test tool: the support set from the checkpoint, no split files
+    split_files = toy_cwd / 'data/toy_det/few_shot_ann'
+    split_files.rename(toy_cwd / 'data/toy_det/hidden')
+    try:
+        status, out, err = run_tool(test, [
+            TOY_ONE_SHOT,
+            str(work / 'fine/iter_2.pth'), '--work-dir',
+            str(work / 'test'), '--cfg-options',
+            f'model.calibration.checkpoint={surgered}'
+        ] + QUICK, capsys)
+    finally:
+        (toy_cwd / 'data/toy_det/hidden').rename(split_files)
+    assert status == 0, err
+    assert 'NOVEL_CLASSES' in out
+    results = (work / 'test/test_results.json').read_text()
+    assert 'pascal_voc/NOVEL_CLASSES_AP50' in results

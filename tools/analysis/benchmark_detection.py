@@ -18,10 +18,10 @@ image, at the sizes of its support pipeline) and run whole training steps
 (data preprocessor, forward, backward, SGD step) in interleaved rounds
 (each round in another order); the median step time of each and its ratio
 to Faster R-CNN with the same backbone (the C4 detectors next to a plain
-C4 Faster R-CNN of their depth) are printed, then test-time images per
-second. A query-support detector is first initialised with one support
-instance of each of ``--test-classes`` classes (all its classes when it has
-fewer, as a base-training model); it detects them all in one
+C4 Faster R-CNN of their depth and RoI size) are printed, then test-time
+images per second. A query-support detector is first initialised with one
+support instance of each of ``--test-classes`` classes (all its classes
+when it has fewer, as a base-training model); it detects them all in one
 pass, and the last column times the same detections class by class (the
 original toolbox's loop). DeFRCN's fine-tuning model is timed at test
 time with its Prototypical Calibration Block (random classifier weights,
@@ -260,13 +260,21 @@ def with_support(batch: dict, cfg: Config, num_classes: int) -> dict:
 
 def reference_of(cfg: Config) -> Tuple[str, Config]:
     """The plain Faster R-CNN a method is compared with: the FPN base model,
-    or a C4 one of the same depth for C4 detectors."""
+    or a C4 one of the same depth and RoI size for C4 detectors (DeFRCN
+    pools 7x7 RoIs, mmdet's C4 model 14x14)."""
     backbone = cfg.model.backbone
     if backbone.get('num_stages', 4) == 4:
         return REFERENCE, None
     plain = Config.fromfile(C4_MODEL).model
     plain.backbone.depth = backbone.depth
-    return f'Faster R-CNN R{backbone.depth}-C4 (mmdet)', plain
+    name = f'Faster R-CNN R{backbone.depth}-C4 (mmdet)'
+    roi_size = cfg.model.roi_head.bbox_roi_extractor.roi_layer.output_size
+    if roi_size != plain.roi_head.bbox_roi_extractor.roi_layer.output_size:
+        plain.roi_head.bbox_roi_extractor.roi_layer.output_size = roi_size
+        plain.roi_head.bbox_head.roi_feat_size = \
+            cfg.model.roi_head.bbox_head.roi_feat_size
+        name = f'{name[:-8]}, RoIAlign {roi_size} (mmdet)'
+    return name, plain
 
 
 def build(model_cfg: dict, scope: str, device: torch.device):
@@ -444,8 +452,9 @@ def main() -> None:
           f'{args.batch_size} x {height}x{width}, median of {args.rounds} '
           f'rounds; reference backbone {base_cfg.model.backbone.type}-'
           f'{base_cfg.model.backbone.depth} (C4 detectors: C4 Faster R-CNN '
-          f'of their depth); query-support test: {args.test_classes} '
-          'classes (fewer for a model of fewer classes)')
+          'of their depth and RoI size); query-support test: '
+          f'{args.test_classes} classes (fewer for a model of fewer '
+          'classes)')
     print(AsciiTable(rows).table)
 
 
