@@ -19,6 +19,8 @@ from mmengine.dataset import pseudo_collate
 from mmengine.registry import DefaultScope
 
 import mmfewshot.detection  # noqa: F401
+from mmfewshot.detection.apis import (inference_detector, init_detector,
+                                      process_support_images)
 from mmfewshot.detection.engine import run_model_init
 from mmfewshot.detection.models import (ClsDropoutBBoxHead,
                                         GradientDecoupledLayer,
@@ -679,3 +681,18 @@ def test_tools_base_training_surgery_fine_tuning_and_test(
     assert 'NOVEL_CLASSES' in out
     results = (work / 'test/test_results.json').read_text()
     assert 'pascal_voc/NOVEL_CLASSES_AP50' in results
+    # inference on own images: prototypes of the support images given
+    model = init_detector(
+        TOY_ONE_SHOT,
+        str(work / 'fine/iter_2.pth'),
+        device='cpu',
+        cfg_options={'model.calibration.checkpoint': str(surgered)})
+    assert model.dataset_meta['novel_classes'] == ('star', 'diamond')
+    images = sorted((toy_cwd / 'data/toy_det/JPEGImages').glob('*.jpg'))
+    detected = process_support_images(
+        model, [str(images[0]), str(images[1])], ['star', 'circle'],
+        [[10, 10, 60, 60], None])
+    assert detected == ['circle', 'star']
+    assert model.calibration.calibrated_labels == [6]
+    result = inference_detector(model, str(images[-1]))
+    assert result.pred_instances.bboxes.shape[1] == 4

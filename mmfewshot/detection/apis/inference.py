@@ -58,7 +58,8 @@ def init_detector(config: Union[str, Config],
     Returns:
         The model in eval mode, with its config at ``model.cfg`` and
         ``model.dataset_meta['classes']`` taken from the checkpoint (else
-        from the test dataset's ``classes``).
+        from the test dataset's ``classes``), and ``novel_classes`` when
+        the checkpoint names them (DeFRCN calibrates those).
 
     Raises:
         ConfigError: a config without a test dataset.
@@ -80,7 +81,7 @@ def init_detector(config: Union[str, Config],
     with DefaultScope.overwrite_default_scope(
             cfg.get('default_scope', 'mmfewshot_det')):
         model = MODELS.build(model_cfg)
-    classes = None
+    classes, meta = None, {}
     if checkpoint is not None:
         meta = load_checkpoint_strict(model, checkpoint)
         classes = checkpoint_classes(dict(meta=meta))
@@ -90,6 +91,9 @@ def init_detector(config: Union[str, Config],
             from mmfewshot.detection.datasets import get_split_classes
             classes = get_split_classes(classes)
     model.dataset_meta = dict(classes=tuple(classes or ()))
+    novel = (meta.get('dataset_meta') or {}).get('novel_classes')
+    if novel is not None:
+        model.dataset_meta['novel_classes'] = tuple(novel)
     model.cfg = cfg
     model.to(device)
     model.eval()

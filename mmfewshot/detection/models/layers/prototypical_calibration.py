@@ -1,6 +1,7 @@
 """The Prototypical Calibration Block of DeFRCN: test-time re-scoring of
 detections by their similarity to few-shot class prototypes."""
 import copy
+import logging
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -355,6 +356,13 @@ class PrototypicalCalibrationBlock(nn.Module):
             label for label in sorted(self.prototypes)
             if label < len(classes) and classes[label] in novel
         ]
+        if not self.calibrated_labels:
+            print_log(
+                'calibration: no class of the support set is novel, so no '
+                "detection is re-scored (calibrated_classes='all' re-scores "
+                'every class)',
+                logger='current',
+                level=logging.WARNING)
 
     def rescore(self, image: Tensor, bboxes: Tensor, scores: Tensor,
                 labels: Tensor) -> Tensor:
