@@ -182,6 +182,7 @@ def test_calibration_of_the_authors_loop_on_sorted_detections():
 
 
 def _resnet18_block(checkpoint, **kwargs):
+    kwargs.setdefault('fc', dict(in_features=512, out_features=1000))
     return PrototypicalCalibrationBlock(
         checkpoint=checkpoint,
         backbone=dict(
@@ -191,7 +192,6 @@ def _resnet18_block(checkpoint, **kwargs):
             style='pytorch',
             norm_eval=True,
             init_cfg=None),
-        fc=dict(in_features=512, out_features=1000),
         **kwargs)
 
 
@@ -215,13 +215,23 @@ def torchvision_resnet18(tmp_path_factory):
     }
     mmpretrain_file = folder / 'resnet18_mmpretrain.pth'
     torch.save(dict(state_dict=mmpretrain_state, meta={}), mmpretrain_file)
-    return net, str(torchvision_file), str(mmpretrain_file)
+    # as a C4 detector stores it: res5 in the RoI head
+    detector_state = {
+        (f'roi_head.shared_head.{key}'
+         if key.startswith('layer4.') else f'backbone.{key}'): value
+        for key, value in net.state_dict().items() if not key.startswith('fc')
+    }
+    detector_file = folder / 'resnet18_c4_detector.pth'
+    torch.save(dict(state_dict=detector_state, meta={}), detector_file)
+    return net, str(torchvision_file), str(mmpretrain_file), str(
+        detector_file)
 
 
 def test_embedding_is_the_authors_roi_feature(torchvision_resnet18):
     """``fc(ROIAlignV2(layer4, box, 1x1, 1/32))`` of the torchvision model,
     for torchvision and mmpretrain checkpoints."""
-    net, torchvision_file, mmpretrain_file = torchvision_resnet18
+    net, torchvision_file, mmpretrain_file, detector_file = \
+        torchvision_resnet18
     image = torch.randn(1, 3, 150, 200)
     boxes = torch.tensor([[10., 20., 90., 130.], [100.5, 5., 199., 60.]])
     with torch.no_grad():
@@ -238,6 +248,13 @@ def test_embedding_is_the_authors_roi_feature(torchvision_resnet18):
         assert torch.allclose(embeddings, expected, atol=1e-4), path
     # the classifier is no part of the detector's weights
     assert not list(block.parameters()) and not block.state_dict()
+    # a C4 detector's backbone and res5 head as the classifier's backbone
+    block = _resnet18_block(
+        detector_file,
+        fc=None,
+        rename_prefixes={'roi_head.shared_head.': 'backbone.'})
+    assert torch.allclose(
+        block.embed(image, [boxes]), pooled.flatten(1), atol=1e-4)
 
 
 def test_calibration_weights_errors_name_the_key_and_file(
@@ -249,7 +266,7 @@ def test_calibration_weights_errors_name_the_key_and_file(
     assert str(error.value).startswith(
         f'calibration.checkpoint: {missing} does not exist')
     assert '\n' not in str(error.value)
-    _, torchvision_file, _ = torchvision_resnet18
+    torchvision_file = torchvision_resnet18[1]
     deeper = PrototypicalCalibrationBlock(
         checkpoint=torchvision_file,
         backbone=dict(
@@ -270,7 +287,7 @@ def test_calibration_weights_errors_name_the_key_and_file(
 
 def test_prototypes_are_class_means_and_only_novel_classes_are_rescored(
         torchvision_resnet18):
-    _, torchvision_file, _ = torchvision_resnet18
+    torchvision_file = torchvision_resnet18[1]
     block = _resnet18_block(torchvision_file)
     images = torch.randn(2, 3, 96, 128)
     boxes = [

@@ -148,6 +148,10 @@ class PrototypicalCalibrationBlock(nn.Module):
             detector's ``dataset_meta`` (the authors' rule: base classes are
             skipped in generalised few-shot detection, every class is novel
             in few-shot detection); ``'all'``: every class with a prototype.
+        rename_prefixes: ``{old: new}`` prefixes of the checkpoint's keys
+            to rename before loading, e.g. ``{'roi_head.shared_head.':
+            'backbone.'}`` to read a C4 detector's res5 head as the last
+            stage of the classifier's backbone.
 
     Raises:
         ConfigError: on a bad ``alpha``, ``score_range`` or
@@ -161,7 +165,8 @@ class PrototypicalCalibrationBlock(nn.Module):
                  featmap_stride: int = 32,
                  alpha: float = 0.5,
                  score_range: Sequence[float] = (0.05, 1.0),
-                 calibrated_classes: str = 'novel') -> None:
+                 calibrated_classes: str = 'novel',
+                 rename_prefixes: Optional[Dict[str, str]] = None) -> None:
         super().__init__()
         if not 0.0 <= alpha <= 1.0:
             raise ConfigError(
@@ -178,6 +183,7 @@ class PrototypicalCalibrationBlock(nn.Module):
         self.alpha = float(alpha)
         self.score_range = (float(score_range[0]), float(score_range[1]))
         self.calibrated_classes = calibrated_classes
+        self.rename_prefixes = dict(rename_prefixes or {})
         self.backbone_cfg = copy.deepcopy(backbone or DEFAULT_BACKBONE)
         self.fc_cfg = copy.deepcopy(fc)
         # built with its weights on first use (load_weights), and kept
@@ -233,6 +239,11 @@ class PrototypicalCalibrationBlock(nn.Module):
                                   'dict of weights')
         state_dict = checkpoint.get('state_dict',
                                     checkpoint.get('model', checkpoint))
+        for old, new in self.rename_prefixes.items():
+            state_dict = {
+                new + key[len(old):] if key.startswith(old) else key: value
+                for key, value in state_dict.items()
+            }
         classifier = self._build_classifier()
         with_fc = 'fc' in classifier
         backbone_state, fc_state = _split_classifier_state(state_dict, with_fc)
