@@ -1,10 +1,15 @@
 """Detection demo: detect the objects of one image with a trained few-shot
 detector (e.g. a fine-tuned TFA model) and draw them.
 
+With ``--show-support`` the picture also shows the instances the model
+learnt its classes from: the objects of the config's training set (for a
+fine-tuning config its K-shot set, read from the split files the config
+names), up to ``--max-support`` per class, one row per class.
+
 Example::
 
     python demo/demo_detection.py CONFIG CHECKPOINT image.jpg \
-        --out-file result.png --score-thr 0.3
+        --out-file result.png --score-thr 0.3 --show-support
 """
 import argparse
 import os.path as osp
@@ -12,7 +17,8 @@ import sys
 from typing import Optional, Sequence
 
 from mmfewshot.detection.apis import (format_detections, inference_detector,
-                                      init_detector, show_result)
+                                      init_detector, show_result,
+                                      support_instances)
 from mmfewshot.utils import user_errors
 
 
@@ -32,6 +38,16 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         default=0.3,
         help='detections with a lower score are neither printed nor drawn')
     parser.add_argument(
+        '--show-support',
+        action='store_true',
+        help='draw the instances of the training set of the config (the '
+        'K-shot set of a fine-tuning config) next to the detections')
+    parser.add_argument(
+        '--max-support',
+        type=int,
+        default=5,
+        help='support instances drawn per class with --show-support')
+    parser.add_argument(
         '--device',
         default=None,
         help='device, e.g. cuda:0 or cpu (default: cuda when available)')
@@ -43,7 +59,18 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     with user_errors('demo'):
         if not osp.isfile(args.image):
             raise FileNotFoundError(f'image {args.image} does not exist')
+        if args.max_support < 1:
+            raise ValueError(f'--max-support must be at least 1, got '
+                             f'{args.max_support}')
         model = init_detector(args.config, args.checkpoint, args.device)
+        support = support_instances(
+            model.cfg, args.max_support) if args.show_support else None
+    if support is not None:
+        counts = {}
+        for name, _ in support:
+            counts[name] = counts.get(name, 0) + 1
+        print('support instances of the training set: ' +
+              ', '.join(f'{name} {count}' for name, count in counts.items()))
     result = inference_detector(model, args.image)
     lines = format_detections(result, model.dataset_meta['classes'],
                               args.score_thr)
@@ -51,7 +78,13 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
           f'{args.score_thr}')
     for line in lines:
         print(line)
-    show_result(model, args.image, result, args.out_file, args.score_thr)
+    show_result(
+        model,
+        args.image,
+        result,
+        args.out_file,
+        args.score_thr,
+        support=support)
     print(f'saved the picture to {args.out_file}')
 
 

@@ -15,7 +15,8 @@ the file name (an optional ``_<number>`` suffix is dropped)::
 A text file next to an image with the same name (``dog_2.txt``) holds the
 object's box, ``x1 y1 x2 y2`` in pixels of that image; without one the whole
 image is the object. The classes must be classes of the model (its
-checkpoint names them).
+checkpoint names them). The picture shows the support instances, one row
+per class, next to the detections.
 
 Example::
 
@@ -23,18 +24,20 @@ Example::
         --support-dir support --query query.jpg --out-file result.png
 """
 import argparse
-import os
 import os.path as osp
 import re
 import sys
 from typing import List, Optional, Sequence, Tuple
 
+import mmcv
+import numpy as np
+
 from mmfewshot.detection.apis import (format_detections, inference_detector,
                                       init_detector, process_support_images,
                                       show_result)
 from mmfewshot.utils import DataError, user_errors
+from mmfewshot.utils.image_files import describe_skipped, list_image_files
 
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
 _NUMBERED = re.compile(r'^(.*)_\d+$')
 
 
@@ -59,6 +62,11 @@ def read_support_dir(
 ) -> Tuple[List[str], List[str], List[Optional[List[float]]]]:
     """The support images of a folder, their classes and boxes.
 
+    An image is a file of a format the image loader decodes (any case of
+    ``.jpg``, ``.png``, ``.webp``, ``.tiff``, ``.bmp`` ...); other files
+    (but the ``.txt`` box files) and hidden entries are skipped and listed
+    on the standard output.
+
     Args:
         support_dir: A folder laid out as the module docstring shows.
 
@@ -73,26 +81,41 @@ def read_support_dir(
     if not osp.isdir(support_dir):
         raise FileNotFoundError(f'support folder {support_dir} does not '
                                 'exist')
+    files, skipped = list_image_files(support_dir, not_reported=('.txt', ))
     images, labels = [], []
-    for name in sorted(os.listdir(support_dir)):
-        path = osp.join(support_dir, name)
-        if osp.isdir(path):
-            found = [
-                osp.join(path, f) for f in sorted(os.listdir(path))
-                if f.lower().endswith(IMAGE_EXTENSIONS)
-            ]
-            images += found
-            labels += [name] * len(found)
-        elif name.lower().endswith(IMAGE_EXTENSIONS):
+    for relative in files:
+        folder, name = osp.split(relative)
+        if folder:
+            # the class is the first folder below the support folder
+            label = folder.split(osp.sep)[0]
+        else:
             stem = osp.splitext(name)[0]
             match = _NUMBERED.match(stem)
-            images.append(path)
-            labels.append(match.group(1) if match else stem)
+            label = match.group(1) if match else stem
+        images.append(osp.join(support_dir, relative))
+        labels.append(label)
+    if skipped:
+        print(describe_skipped(skipped, support_dir))
     if not images:
-        raise DataError(f'support folder {support_dir} holds no image '
-                        f'({", ".join(IMAGE_EXTENSIONS)}), directly or in '
-                        'class sub-folders')
+        raise DataError(f'support folder {support_dir} holds no image file '
+                        'of a format the image loader decodes, directly or '
+                        'in class sub-folders')
     return images, labels, [_read_box(image) for image in images]
+
+
+def support_crops(
+        images: Sequence[str], labels: Sequence[str],
+        boxes: Sequence[Optional[List[float]]]
+) -> List[Tuple[str, np.ndarray]]:
+    """``(class, BGR crop)`` of every support instance, for the picture."""
+    crops = []
+    for image, label, box in zip(images, labels, boxes):
+        pixels = mmcv.imread(image)
+        if box is not None:
+            x1, y1, x2, y2 = (int(round(v)) for v in box)
+            pixels = pixels[max(0, y1):y2, max(0, x1):x2]
+        crops.append((label, pixels))
+    return crops
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -141,7 +164,13 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
           f'{args.score_thr}')
     for line in lines:
         print(line)
-    show_result(model, args.query, result, args.out_file, args.score_thr)
+    show_result(
+        model,
+        args.query,
+        result,
+        args.out_file,
+        args.score_thr,
+        support=support_crops(images, labels, boxes))
     print(f'saved the picture to {args.out_file}')
 
 

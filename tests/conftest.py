@@ -1,5 +1,8 @@
 """Fixtures for the whole suite."""
+import logging
+
 import pytest
+from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
 
 
@@ -28,3 +31,25 @@ def isolate_default_scope():
     before = set(DefaultScope._instance_dict)
     yield
     _drop_new_scopes(before)
+
+
+class _LogRecords(logging.Handler):
+    """Keeps ``(level, message)`` of every record it is given."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append((record.levelno, record.getMessage()))
+
+
+@pytest.fixture
+def log_records():
+    """``(level, message)`` of what mmengine's current logger logs (info
+    and above) during the test."""
+    handler = _LogRecords()
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    yield handler.records
+    logger.removeHandler(handler)

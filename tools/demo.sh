@@ -32,7 +32,7 @@ step() {
     echo "==> [$((SECONDS - START)) s] $*"
 }
 
-if [ -f "$DATA/test.csv" ]; then
+if [ -f "$DATA/test.csv" ] && [ -f "$DATA/class_names.txt" ]; then
     step "toy dataset: using $DATA"
 else
     step "toy dataset: generating $DATA"
@@ -61,11 +61,13 @@ for wnid in "${CLASSES[@]}"; do
     first=$(ls "$DATA/images/$wnid" | sort -t _ -k 2 -n | head -n 1)
     cp "$DATA/images/$wnid/$first" "$SUPPORT_DIR/$wnid/"
 done
+# the readable class names of the wnids (capital B, digit 7, ...)
+cp "$DATA/class_names.txt" "$SUPPORT_DIR/"
 QUERY_CLASS=${CLASSES[2]}
 QUERY_FILE=$(ls "$DATA/images/$QUERY_CLASS" | sort -t _ -k 2 -n | sed -n 2p)
 QUERY="$DATA/images/$QUERY_CLASS/$QUERY_FILE"
-GLYPH=$(grep "^$QUERY_CLASS," "$DATA/glyphs.csv" | cut -d , -f 2)
-echo "query: $QUERY (true class $QUERY_CLASS, the character '$GLYPH')"
+NAME=$(grep "^$QUERY_CLASS	" "$DATA/class_names.txt" | cut -f 2)
+echo "query: $QUERY (true class $QUERY_CLASS: $NAME)"
 "$PYTHON" demo/demo_classification.py "$CONFIG" "$BEST" \
     --support-dir "$SUPPORT_DIR" --query "$QUERY" \
     --out-file "$WORK_DIR/demo_classification.png"

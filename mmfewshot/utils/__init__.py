@@ -6,6 +6,7 @@ from .collate import multi_pipeline_collate_fn
 from .collect_env import collect_env
 from .compat import register_checkpoint_safe_globals
 from .config import check_cfg_options, load_config
+from .device import default_device, resolve_device
 from .dist_utils import MMFewShotDDP, default_backend, init_dist_env
 from .errors import (CheckpointError, ConfigError, ConfigKeyError,
                      ConfigTypeError, DataError, InputError)
@@ -23,6 +24,7 @@ __all__ = [
     'checkpoint_problem', 'load_checkpoint_strict',
     'multi_pipeline_collate_fn', 'collect_env',
     'register_checkpoint_safe_globals', 'check_cfg_options', 'load_config',
+    'default_device', 'resolve_device',
     'MMFewShotDDP', 'default_backend', 'init_dist_env', 'CheckpointError',
     'ConfigError', 'ConfigKeyError', 'ConfigTypeError', 'DataError',
     'InputError', 'DistributedInfiniteSampler', 'InfiniteSampler',

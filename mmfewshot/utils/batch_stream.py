@@ -24,6 +24,8 @@ import torch
 from mmengine.dist import get_rank
 from torch.utils.data import DataLoader, Dataset, IterableDataset
 
+from .random_state import preserved_random_state
+
 
 @contextlib.contextmanager
 def seeded_randomness(seed: int) -> Iterator[None]:
@@ -244,7 +246,13 @@ class BatchStream:
         else:
             self._current = self._start_pass()
         self._pass_start = self._position
-        for batch in self._loading_loader():
+        # a dataloader draws its workers' base seed from torch's global
+        # generator when a pass starts; the draw must not move the random
+        # state of training, or a run resumed mid-pass (whose pass starts
+        # at another iteration) would draw differently afterwards
+        with preserved_random_state():
+            batches = iter(self._loading_loader())
+        for batch in batches:
             self._position += 1
             yield batch
 

@@ -12,8 +12,9 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from .config import check_optimizer_type, constructor_errors
+from .device import resolve_device
 from .dist_utils import default_backend
-from .errors import InputError
+from .errors import ConfigError, InputError
 from .runner import FewShotRunner
 
 
@@ -53,6 +54,11 @@ def add_run_args(parser: argparse.ArgumentParser) -> None:
         help='directory for logs, checkpoints '
         'and results (default: ./work_dirs/<config name>)')
     add_cfg_options_arg(parser)
+    parser.add_argument(
+        '--device',
+        help='where the model runs: cpu, cuda, cuda:1, ... (default: CUDA '
+        'when torch sees a GPU, else the CPU); a single-process run only: '
+        'with --launcher every process uses the GPU of its rank')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -108,8 +114,27 @@ def apply_train_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 def apply_run_args(cfg: Config, args: argparse.Namespace,
                    scope: str) -> Config:
-    """Settings of a run that come from the command line."""
+    """Settings of a run that come from the command line.
+
+    ``--device`` becomes the config key ``device``, where
+    :class:`~mmfewshot.utils.runner.FewShotRunner` puts the model.
+
+    Raises:
+        ConfigError: a ``--device`` that is unusable here, or given with a
+            launcher.
+    """
     cfg.setdefault('default_scope', scope)
+    device = getattr(args, 'device', None)
+    if device is not None:
+        if args.launcher != 'none':
+            raise ConfigError(
+                '--device is for single-process runs: with --launcher every '
+                'process uses the GPU of its rank (choose them with '
+                'CUDA_VISIBLE_DEVICES)')
+        device = resolve_device(device)
+        if device.type == 'cuda' and device.index is not None:
+            torch.cuda.set_device(device)
+        cfg.device = str(device)
     if args.work_dir:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:

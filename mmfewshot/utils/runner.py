@@ -13,7 +13,17 @@ the config names a ``runner_type``), so every tool built on it gets:
   checkpoint of the work dir that is intact, naming each damaged one it
   skips; a damaged ``load_from`` is an error naming it; the log names the
   checkpoint and iteration resumed from, or says that there is nothing to
-  resume from and training starts at the beginning;
+  resume from and training starts at the beginning; files of saves a kill
+  interrupted are removed when the runner starts;
+- **a chosen device**: the config key ``device`` (``--device`` of the
+  tools) puts the model on that device instead of mmengine's default
+  (CUDA when available) in a single-process run, and resume loads the
+  optimizer state there;
+- **the same random draws**: checkpoints hold the random state of every
+  process (Python, numpy, torch, CUDA), which resume restores, and
+  validation leaves the generators of training as it found them, so the
+  model's random draws (dropout, sampling inside the heads) after a resume
+  are those of the uninterrupted run;
 - **fast-forward**: with an iteration-based loop (``IterBasedTrainLoop`` or
   a subclass that keeps its ``run``), the training dataloader becomes a
   :class:`~mmfewshot.utils.batch_stream.BatchStream` (or, for the paired
@@ -28,19 +38,24 @@ import re
 from typing import Any, Iterator, List, Optional, Union
 
 from mmengine.config import Config
-from mmengine.dist import master_only
+from mmengine.dist import all_gather_object, is_main_process
 from mmengine.fileio import LocalBackend, get_file_backend
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper, revert_sync_batchnorm
 from mmengine.registry import LOOPS
 from mmengine.runner import IterBasedTrainLoop, Runner
 from mmengine.runner.loops import BaseLoop
 
-from .atomic import is_temporary_file, replace_file, temporary_path
+from .atomic import remove_stale_temporaries, replace_file, temporary_path
 from .batch_stream import BatchStream, is_streamable
 from .checkpoint import checkpoint_problem, read_checkpoint_errors
 from .config import constructor_errors
 from .errors import CheckpointError
+from .random_state import RandomState, get_random_state, set_random_state
 
 _NUMBERED_CHECKPOINT = re.compile(r'^(?:iter|epoch)_(\d+)\.pth$')
+# the key of the processes' random states in a checkpoint's ``meta``
+RANDOM_STATES_KEY = 'random_states'
 
 
 def resume_candidates(work_dir: str) -> List[str]:
@@ -113,6 +128,29 @@ def _is_iteration_based(loop: Union[BaseLoop, dict]) -> bool:
                                                       IterBasedTrainLoop)
 
 
+class ValidationRandomStateHook(Hook):
+    """Validation leaves the random generators of training as it found
+    them: a validation that draws random numbers (a fine-tuned head of a
+    meta test, a support set shuffled) does not change what training draws
+    afterwards, so a resumed run, which does not repeat the validation done
+    at its checkpoint, draws what the uninterrupted run draws."""
+
+    priority = 'VERY_HIGH'
+
+    def __init__(self) -> None:
+        self._state: Optional[RandomState] = None
+
+    def before_val(self, runner: Runner) -> None:
+        """Keep the state of the generators."""
+        self._state = get_random_state()
+
+    def after_val(self, runner: Runner) -> None:
+        """Give the generators back their state."""
+        if self._state is not None:
+            set_random_state(self._state)
+            self._state = None
+
+
 class FewShotRunner(Runner):
     """mmengine's ``Runner`` with atomic checkpoints, honest resume and a
     resume that fast-forwards the training data (see the module docstring).
@@ -125,6 +163,16 @@ class FewShotRunner(Runner):
     # iteration (done once, by the first load_or_resume after the train
     # loop is built)
     _stream_placed = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.register_hook(ValidationRandomStateHook(), 'VERY_HIGH')
+        if is_main_process():
+            removed = remove_stale_temporaries(self.work_dir)
+            if removed:
+                self.logger.warning(
+                    f'removed from {self.work_dir} the files of interrupted '
+                    f'saves: {", ".join(removed)}')
 
     @classmethod
     def from_cfg(cls, cfg: Config) -> 'FewShotRunner':
@@ -162,6 +210,30 @@ class FewShotRunner(Runner):
         """Test (constructor errors as in :meth:`train`)."""
         with constructor_errors(self.cfg):
             return super().test()
+
+    # ------------------------------------------------------------ device
+    def wrap_model(self, model_wrapper_cfg: Optional[dict],
+                   model: Any) -> Any:
+        """Put the model on ``cfg.device`` in a single-process run (as
+        mmengine's non-distributed branch does, with its device); else as
+        mmengine does."""
+        device = self.cfg.get('device')
+        if device is None or self.distributed or is_model_wrapper(model):
+            return super().wrap_model(model_wrapper_cfg, model)
+        self.logger.info(f'the model runs on {device}')
+        return revert_sync_batchnorm(model.to(device))
+
+    def resume(self,
+               filename: str,
+               resume_optimizer: bool = True,
+               resume_param_scheduler: bool = True,
+               map_location: Any = 'default') -> None:
+        """Resume as mmengine does; the default ``map_location`` is the
+        model's device when ``cfg.device`` chose it."""
+        if map_location == 'default' and self.cfg.get('device'):
+            map_location = self.cfg.device
+        super().resume(filename, resume_optimizer, resume_param_scheduler,
+                       map_location)
 
     # ---------------------------------------------------------- training
     def build_train_loop(self, loop: Union[BaseLoop, dict]) -> BaseLoop:
@@ -205,6 +277,7 @@ class FewShotRunner(Runner):
         if resumed_from is not None:
             self.logger.info(f'resumed from {resumed_from} at iteration '
                              f'{self.iter} (epoch {self.epoch})')
+            self._restore_random_state(resumed_from)
         self._position_train_stream()
 
     def _choose_resume_checkpoint(self) -> Optional[str]:
@@ -215,13 +288,6 @@ class FewShotRunner(Runner):
                 raise CheckpointError(f'cannot resume: checkpoint '
                                       f'{self._load_from} {problem}')
             return self._load_from
-        leftovers = sorted(
-            name for name in os.listdir(self.work_dir)
-            if is_temporary_file(name)) if osp.isdir(self.work_dir) else []
-        if leftovers:
-            self.logger.warning(
-                f'{self.work_dir} holds files of interrupted checkpoint '
-                f'saves, not used: {", ".join(leftovers)}')
         for candidate in resume_candidates(self.work_dir):
             problem = checkpoint_problem(candidate)
             if problem is None:
@@ -261,32 +327,86 @@ class FewShotRunner(Runner):
                 'them')
 
     # ------------------------------------------------------- checkpoints
-    @master_only
     def save_checkpoint(self,
                         out_dir: str,
                         filename: str,
                         file_client_args: Optional[dict] = None,
-                        *args: Any,
-                        **kwargs: Any) -> None:
-        """Save a checkpoint as mmengine does, atomically on a local disk:
-        a kill while saving leaves the previous file of that name intact.
+                        save_optimizer: bool = True,
+                        save_param_scheduler: bool = True,
+                        meta: Optional[dict] = None,
+                        by_epoch: bool = True,
+                        backend_args: Optional[dict] = None) -> None:
+        """Save a checkpoint as mmengine does, with the random state of
+        every process in its ``meta``, atomically on a local disk: a kill
+        while saving leaves the previous file of that name intact.
+
+        Every process must call it (mmengine's ``CheckpointHook`` does): the
+        random states are gathered from all of them, the main process
+        writes.
 
         Args: as ``Runner.save_checkpoint``.
         """
-        backend = get_file_backend(
-            out_dir, backend_args=kwargs.get('backend_args'))
+        meta = dict(meta or {})
+        meta[RANDOM_STATES_KEY] = self._gather_random_states()
+        if not is_main_process():
+            return
+        kwargs = dict(
+            save_optimizer=save_optimizer,
+            save_param_scheduler=save_param_scheduler,
+            meta=meta,
+            by_epoch=by_epoch,
+            backend_args=backend_args)
+        backend = get_file_backend(out_dir, backend_args=backend_args)
         if file_client_args is not None or not isinstance(
                 backend, LocalBackend):
-            super().save_checkpoint(out_dir, filename, file_client_args, *args,
+            super().save_checkpoint(out_dir, filename, file_client_args,
                                     **kwargs)
             return
         path = osp.join(out_dir, filename)
         temporary = temporary_path(path)
         try:
             super().save_checkpoint(out_dir, osp.basename(temporary), None,
-                                    *args, **kwargs)
+                                    **kwargs)
             replace_file(temporary, path)
         except BaseException:
             if osp.exists(temporary):
                 os.remove(temporary)
             raise
+
+    def _gather_random_states(self) -> List[RandomState]:
+        """The random state of every process, by rank."""
+        state = get_random_state()
+        if self.world_size == 1:
+            return [state]
+        return all_gather_object(state)
+
+    def load_checkpoint(self, filename: str, *args: Any,
+                        **kwargs: Any) -> dict:
+        """Load a checkpoint as mmengine does and keep the random states it
+        carries for :meth:`load_or_resume`.
+
+        Args: as ``Runner.load_checkpoint``.
+        """
+        checkpoint = super().load_checkpoint(filename, *args, **kwargs)
+        meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
+        self._checkpoint_random_states = (meta or {}).get(RANDOM_STATES_KEY)
+        return checkpoint
+
+    def _restore_random_state(self, checkpoint: str) -> None:
+        """Give the generators of this process the state its rank had when
+        the resumed checkpoint was saved."""
+        states = getattr(self, '_checkpoint_random_states', None)
+        if states is None:
+            self.logger.warning(
+                f'{checkpoint} holds no random state (saved by another '
+                'runner): the random draws of the model (dropout, sampling '
+                'in the heads) differ from those of an uninterrupted run')
+        elif len(states) != self.world_size:
+            self.logger.warning(
+                f'{checkpoint} holds the random states of {len(states)} '
+                f'processes, this run has {self.world_size}: the random '
+                'state is not restored')
+        else:
+            set_random_state(states[self.rank])
+            self.logger.info('restored the random state of every process '
+                             f'from {checkpoint}')

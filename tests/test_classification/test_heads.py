@@ -166,6 +166,42 @@ def test_cosine_head_logits_are_gain_times_scaled_cosine():
                  in_channels=8)).temperature) == 10.0
 
 
+def test_unused_outputs_of_a_cosine_head_change_its_training_loss():
+    """The original's miniImageNet Baseline++ and NegMargin heads have 100
+    outputs for 64 classes: the 36 outputs no label names still enter the
+    softmax, so the loss and the features' gradients differ from a 64-output
+    head with the same 64 weight vectors (why the configs keep 100)."""
+    wide = MODELS.build(
+        dict(
+            type='CosineDistanceHead',
+            num_classes=100,
+            in_channels=16,
+            temperature=2.0))
+    narrow = MODELS.build(
+        dict(
+            type='CosineDistanceHead',
+            num_classes=64,
+            in_channels=16,
+            temperature=2.0))
+    with torch.no_grad():
+        narrow.weight.copy_(wide.weight[:64])
+        narrow.gain.copy_(wide.gain[:64])
+    generator = torch.Generator().manual_seed(0)
+    feats = torch.randn(32, 16, generator=generator, requires_grad=True)
+    labels = torch.randint(64, (32, ), generator=generator)
+    wide_loss = wide.loss(feats, labels)['loss']
+    narrow_loss = narrow.loss(feats, labels)['loss']
+    logits = wide(feats).detach()
+    extra = torch.log1p(logits[:, 64:].exp().sum(-1) /
+                        logits[:, :64].exp().sum(-1)).mean()
+    torch.testing.assert_close(wide_loss - narrow_loss, extra)
+    assert extra > 0.2
+    wide_grad, = torch.autograd.grad(wide_loss, feats)
+    narrow_grad, = torch.autograd.grad(narrow_loss, feats)
+    change = (wide_grad - narrow_grad).norm() / narrow_grad.norm()
+    assert change > 0.05
+
+
 def test_neg_margin_applied_only_in_training():
     head = MODELS.build(
         dict(

@@ -1,3 +1,4 @@
+import copy
 import os
 import socket
 import subprocess
@@ -8,6 +9,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from mmfewshot.classification.datasets import build_meta_test_dataloaders
 from mmfewshot.classification.evaluation import mean_confidence_interval
 
 PIPELINE = [
@@ -236,3 +238,94 @@ def test_maml_task_results_do_not_depend_on_the_tasks_around_them(
     assert alone[0] == results[4]
     assert reversed_order[::-1] == results
     assert len({result['accuracy'] for result in results}) > 1
+
+
+def _train_mode_support_probs(prepared, loop, task_id):
+    """Query class probabilities of one task computed as the original
+    toolbox does with ``fast_test`` off: a fresh copy of the model, the
+    support set through it in training mode (BatchNorm on the support
+    batch, running statistics updated), the query set in evaluation
+    mode."""
+    model = copy.deepcopy(prepared)
+    _, support_loader, query_loader = build_meta_test_dataloaders(
+        loop.dataset, loop.meta_test_cfg)
+    support_loader.dataset.set_task_id(task_id)
+    query_loader.dataset.set_task_id(task_id)
+    (support, ), (query, ) = list(support_loader), list(query_loader)
+    support = model.data_preprocessor(support, False)
+    query = model.data_preprocessor(query, False)
+    with torch.no_grad():
+        model.train()
+        support_feats = model.extract_feat(support['inputs'])
+        model.eval()
+        query_feats = model.extract_feat(query['inputs'])
+        labels = torch.cat(
+            [sample.gt_label for sample in support['data_samples']])
+        head = model.task_head
+        state = head.adapt(support_feats[None], labels[None],
+                           loop.dataset.num_ways, None)
+        return head.scores_to_probs(head.predict(state, query_feats[None]))[0]
+
+
+def _query_probs(loop, model, task_ids):
+    """The query probabilities ``loop.run_tasks`` computes, task by task."""
+    found = []
+    forward_query = model.forward_query
+
+    def recording(*args, **kwargs):
+        samples = forward_query(*args, **kwargs)
+        found.append(torch.stack([sample.pred_score for sample in samples]))
+        return samples
+
+    model.forward_query = recording
+    loop.run_tasks(model, task_ids)
+    del model.forward_query
+    return found
+
+
+def test_support_train_mode_runs_the_support_set_as_the_original(
+        shape_datasets, tmp_path):
+    """``support_train_mode``: support features on the support batch's
+    BatchNorm statistics, query features on the running statistics that
+    batch updated, every task from the starting statistics. The loop in
+    evaluation mode throughout (its only behaviour before the option)
+    answers differently."""
+    task_ids = [0, 1, 2]
+    probs = {}
+    for name, meta_test_cfg in {
+            'train mode': dict(support_train_mode=True),
+            'eval mode': dict()
+    }.items():
+        loop = Runner.from_cfg(
+            runner_cfg(
+                shape_datasets['novel'],
+                tmp_path / name.replace(' ', '_'),
+                num_episodes=len(task_ids),
+                meta_test_cfg=dict(
+                    meta_test_cfg, fast_test=False, support=dict()))).test_loop
+        model = loop.prepare_model()
+        prepared = copy.deepcopy(model)
+        probs[name] = _query_probs(loop, model, task_ids)
+        # the model leaves every task with the statistics it came with
+        for (key, buffer), (_, before) in zip(model.named_buffers(),
+                                              prepared.named_buffers()):
+            assert torch.equal(buffer, before), key
+        assert not model.training
+
+    for task_id, found, in_eval_mode in zip(task_ids, probs['train mode'],
+                                            probs['eval mode']):
+        expected = _train_mode_support_probs(prepared, loop, task_id)
+        assert found.shape == (20, 5)
+        torch.testing.assert_close(found, expected)
+        assert not torch.allclose(in_eval_mode, expected, atol=1e-3)
+
+
+def test_support_train_mode_needs_the_per_task_path(shape_datasets, tmp_path):
+    cfg = runner_cfg(
+        shape_datasets['novel'],
+        tmp_path,
+        meta_test_cfg=dict(fast_test=True, support_train_mode=True))
+    with pytest.raises(
+            ValueError, match='support_train_mode=True needs '
+            'fast_test=False'):
+        Runner.from_cfg(cfg).test()

@@ -175,7 +175,7 @@ def test_toy_dataset_same_seed_same_bytes(toy_root, tmp_path):
         }
 
     reference = tree(toy_root)
-    assert len(reference) == NUM_CLASSES * IMAGES_PER_CLASS + 7
+    assert len(reference) == NUM_CLASSES * IMAGES_PER_CLASS + 8
     assert tree(again) == reference
     assert tree(other) != reference
     assert (other / 'test_classes.txt').read_text() != (
@@ -573,6 +573,8 @@ def test_resume_without_a_checkpoint_says_it_starts_anew(trained, tmp_path):
 
 # ------------------------------------------------- demo and dataset browser
 def test_inference_demo_predicts_a_support_class(trained, toy_root, tmp_path):
+    """The demo adapts to one image per class, names the classes by the
+    toy's class-name map and draws the query next to the support images."""
     demo = load_script('demo/demo_classification.py', 'demo_classification')
     test_classes = (toy_root / 'test_classes.txt').read_text().split()
     support_dir = tmp_path / 'support'
@@ -580,6 +582,13 @@ def test_inference_demo_predicts_a_support_class(trained, toy_root, tmp_path):
         first = sorted((toy_root / 'images' / wnid).iterdir())[0]
         (support_dir / wnid).mkdir(parents=True)
         (support_dir / wnid / first.name).write_bytes(first.read_bytes())
+    names = dict(
+        line.split('\t')
+        for line in (toy_root / 'class_names.txt').read_text().splitlines())
+    assert sorted(names) == sorted(
+        path.name for path in (toy_root / 'images').iterdir())
+    assert len(set(names.values())) == NUM_CLASSES
+    shown = [names[wnid] for wnid in test_classes]
     query = sorted((toy_root / 'images' / test_classes[0]).iterdir())[1]
     out_file = tmp_path / 'pictures' / 'result.png'
     stdout = io.StringIO()
@@ -589,19 +598,24 @@ def test_inference_demo_predicts_a_support_class(trained, toy_root, tmp_path):
             str(trained['work_dir'] / 'iter_6.pth'), '--support-dir',
             str(support_dir), '--query',
             str(query), '--out-file',
-            str(out_file), '--device', 'cpu'
+            str(out_file), '--device', 'cpu', '--class-names',
+            str(toy_root / 'class_names.txt')
         ])
     lines = stdout.getvalue().splitlines()
     lines = lines[lines.index('support: 5 images of 5 classes'):]
     predicted = re.match(
-        r'query .*: predicted class (n\d{8}) \(score '
-        r'(\d\.\d{4})\)', lines[1])
-    assert predicted and predicted[1] in test_classes
-    scores = {line.split()[0]: float(line.split()[1]) for line in lines[2:7]}
-    assert sorted(scores) == sorted(test_classes)
+        r'query .*: predicted class (.+) \(score (\d\.\d{4})\)', lines[1])
+    assert predicted and predicted[1] in shown
+    scores = {
+        line.strip().rsplit(' ', 1)[0].strip(): float(line.rsplit(' ', 1)[1])
+        for line in lines[2:7]
+    }
+    assert sorted(scores) == sorted(shown)
     assert sum(scores.values()) == pytest.approx(1.0, abs=1e-3)
     assert max(scores, key=scores.get) == predicted[1]
-    assert mmcv.imread(str(out_file)).ndim == 3
+    # the query beside a row of support images per class: wider than tall
+    picture = mmcv.imread(str(out_file))
+    assert picture.ndim == 3 and picture.shape[1] > picture.shape[0]
 
 
 def test_inference_demo_reports_empty_support_class(trained, toy_root,

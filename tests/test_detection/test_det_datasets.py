@@ -211,11 +211,14 @@ def test_use_difficult_makes_difficult_boxes_targets(voc_root):
                for i in d['instances'])
 
 
-def test_min_bbox_size_drops_small_boxes(voc_root):
+def test_min_bbox_size_ignores_small_boxes_in_training(voc_root):
+    # as the original: a small box becomes an ignored box (no target, no
+    # shot), in training only
     dataset = voc_dataset(voc_root, min_bbox_size=5)
     assert counts_by_name(dataset)['bus'] == 1
-    assert [i['bbox_label'] for i in dataset.get_data_info(2)['instances']
-            ] == [label('person'), label('dog')]
+    assert [(i['bbox_label'], i['ignore_flag'])
+            for i in dataset.get_data_info(2)['instances']
+            ] == [(label('person'), 0), (label('bus'), 1), (label('dog'), 0)]
 
 
 def test_ann_classes_keep_only_those_boxes_of_their_file(voc_root):

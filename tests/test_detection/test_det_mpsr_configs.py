@@ -1,6 +1,8 @@
-"""MPSR's configs hold the original toolbox's settings, their auxiliary
-pipelines fit their models, and the training and test tools run the toy
-recipe (base training, fine-tuning from its checkpoint, test)."""
+"""MPSR's configs hold the original toolbox's release settings (all of them
+are also compared with the original's configs by
+tests/test_reference_config_settings.py), their auxiliary pipelines fit
+their models, and the training and test tools run the toy recipe (base
+training, fine-tuning from its checkpoint, test)."""
 import os
 from pathlib import Path
 
@@ -11,8 +13,6 @@ from mmengine.logging import MMLogger
 ROOT = Path(__file__).resolve().parents[2]
 MPSR = ROOT / 'configs/detection/mpsr'
 SCALES = [32, 64, 128, 256, 512, 800]
-# split -> shots whose original config freezes the backbone
-FROZEN_BACKBONE = {1: (2, 3), 2: (1, 2, 3), 3: (1, 2, 3)}
 
 
 def voc(split, setting):
@@ -54,10 +54,16 @@ def test_model_is_the_original():
 
 @pytest.mark.parametrize('split', [1, 2, 3])
 def test_voc_schedules_and_freezing_are_the_originals(split):
+    """The release's settings (the configs once followed a pre-release
+    commit: a frozen backbone at split 1 2/3 shots and splits 2/3 1/2/3
+    shots, aligned RoIAlign in fine-tuning, base training without the bias
+    settings and with warm-up from 0.001 x lr)."""
     base = voc(split, 'base-training')
     assert base.optim_wrapper.optimizer.lr == 0.005
-    assert 'paramwise_cfg' not in base.optim_wrapper
-    assert schedule(base) == [('LinearLR', 0.001, 500, None),
+    assert base.optim_wrapper.paramwise_cfg.custom_keys == {
+        '.bias': dict(lr_mult=2.0, decay_mult=0.0)
+    }
+    assert schedule(base) == [('LinearLR', 1. / 3, 500, None),
                               ('MultiStepLR', None, None, [24000, 32000])]
     assert base.train_cfg.max_iters == 36000
     main = base.train_dataloader.dataset.main_dataset
@@ -75,10 +81,12 @@ def test_voc_schedules_and_freezing_are_the_originals(split):
                                  ('MultiStepLR', None, None, [1300])]
         assert cfg.train_cfg.max_iters == 2000
         assert cfg.train_cfg.val_interval == 500
-        frozen = ['backbone'] if shots in FROZEN_BACKBONE[split] else None
-        assert cfg.model.get('frozen_parameters') == frozen, (split, shots)
+        assert cfg.model.get('frozen_parameters') is None, (split, shots)
+        assert cfg.model.roi_head.bbox_roi_extractor.roi_layer.aligned \
+            is False
         dataset = cfg.train_dataloader.dataset
-        assert dataset.reweight_dataset
+        # the release's split 1 2/3-shot configs do not reweight
+        assert dataset.reweight_dataset == (split != 1 or shots not in (2, 3))
         main = dataset.main_dataset
         assert main.ann_cfg == [
             dict(method='MPSR', setting=f'SPLIT{split}_{shots}SHOT')

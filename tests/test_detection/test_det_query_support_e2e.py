@@ -197,7 +197,9 @@ def test_demo_detects_with_support_images_and_draws(trained, tools, capsys,
         line.split()[0] for line in out.splitlines() if line.startswith('  ')
     ]
     assert detections and set(detections) <= {'circle', 'star'}
-    assert out_file.is_file() and mmcv.imread(str(out_file)).shape[0] >= 128
+    picture = mmcv.imread(str(out_file))
+    # the detections and, to their right, a row of support crops per class
+    assert picture.shape[0] >= 128 and picture.shape[1] > picture.shape[0]
     # an unknown class and a bad box file are named
     (support / 'zebra.jpg').write_bytes(
         (support / 'circle_2.png').read_bytes())

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import mmcv
 import pytest
 import torch
 
@@ -73,7 +74,7 @@ def workspace(tmp_path_factory, load_script):
     cwd = tmp_path_factory.mktemp('det_tools')
     load_script('tools/data/detection/make_toy_dataset.py').main([
         str(cwd / 'data/toy_det'), '--num-trainval', '48', '--num-test', '12',
-        '--shots', '1', '2', '--split-seeds', '0'
+        '--shots', '1', '2', '--split-seeds', '0', '1'
     ])
     return cwd
 
@@ -184,6 +185,11 @@ def test_test_tool_table_predictions_and_pictures(trained, tools, capsys,
                 'pascal_voc/NOVEL_CLASSES_AP50'):
         assert 0 <= metrics[key] <= 1
     assert results['table'][1].startswith('| classes')
+    # the identity of the run, for tools/detection/multi_seed.py
+    assert results['split_seed'] == 0 and results['num_shots'] == 1
+    assert results['train_seed'] == 42
+    assert results['class_splits'] == ['BASE_CLASSES', 'NOVEL_CLASSES']
+    assert len(results['config_digest']) == 16
     with open(preds, 'rb') as f:
         predictions = pickle.load(f)
     assert len(predictions) == 12
@@ -219,6 +225,46 @@ def test_dist_test_two_processes_match_one(trained, tmp_path):
     assert results['one'] == pytest.approx(results['two'], abs=1e-9)
 
 
+@pytest.mark.slow
+def test_two_seeds_trained_tested_and_summarised(trained, load_script, capsys,
+                                                 run_tool, monkeypatch):
+    """tools/detection/multi_seed.py for real: 2 split seeds of the 1-shot
+    config, 2 iterations each, then a second call that skips them.
+
+    Four fresh processes (about a minute on 2 cores); test_multi_seed.py
+    covers the same path with stand-in train/test scripts.
+    """
+    monkeypatch.chdir(trained['cwd'])
+    tool = load_script('tools/detection/multi_seed.py')
+    work_dir = trained['cwd'] / 'work_dirs/seeds'
+    argv = [
+        'run', ONE_SHOT, '--num-seeds', '2', '--work-dir',
+        str(work_dir), '--cfg-options', f'load_from={trained["surgered"]}'
+    ] + QUICK + iterations(2)
+    status, out, err = run_tool(tool, argv, capsys)
+    assert status == 0, err[-3000:]
+    sets = []
+    for seed in (0, 1):
+        results = json.loads(
+            (work_dir / f'seed{seed}' / 'test_results.json').read_text())
+        assert results['split_seed'] == seed and results['train_seed'] == seed
+        saved = json.loads(
+            (work_dir / f'seed{seed}' / 'saved_dataset.json').read_text())
+        sets.append(sorted(item['img_path'] for item in saved['data_list']))
+    # the seeds trained on different K-shot sets
+    assert sets[0] != sets[1]
+    summary = json.loads((work_dir / 'seeds_summary.json').read_text())
+    assert summary['experiments'][0]['seeds'] == [0, 1]
+    assert (work_dir / 'seeds_summary.png').is_file()
+    assert 'AP by class split over split seeds 0-1' in out
+    runs = sorted(p.name for p in work_dir.glob('seed*/2*'))
+    status, out, err = run_tool(tool, argv, capsys)
+    assert status == 0, err[-3000:]
+    assert out.count('finished, skipped') == 2
+    # nothing ran again (every run writes a time-stamped folder)
+    assert sorted(p.name for p in work_dir.glob('seed*/2*')) == runs
+
+
 def test_demo_draws_the_detections(trained, tools, capsys, run_tool, tmp_path):
     image = sorted((trained['cwd'] / 'data/toy_det/JPEGImages').glob('*'))[-1]
     out_file = tmp_path / 'result.png'
@@ -231,6 +277,27 @@ def test_demo_draws_the_detections(trained, tools, capsys, run_tool, tmp_path):
     assert status == 0, err
     assert out_file.is_file() and out_file.stat().st_size > 0
     assert 'detections' in out
+    # with the K-shot set of the fine-tuning config beside the detections
+    with_support = tmp_path / 'with_support.png'
+    previous = os.getcwd()
+    os.chdir(trained['cwd'])
+    try:
+        status, out, err = run_tool(tools['demo'], [
+            ONE_SHOT,
+            str(trained['checkpoint']),
+            str(image), '--out-file',
+            str(with_support), '--show-support', '--device', 'cpu'
+        ], capsys)
+    finally:
+        os.chdir(previous)
+    assert status == 0, err
+    classes = ('circle', 'square', 'triangle', 'ring', 'cross', 'hexagon',
+               'star', 'diamond')
+    assert ('support instances of the training set: ' +
+            ', '.join(f'{name} 1' for name in classes)) in out
+    plain, panel = (
+        mmcv.imread(str(path)) for path in (out_file, with_support))
+    assert panel.shape[1] / panel.shape[0] > plain.shape[1] / plain.shape[0]
 
 
 # ------------------------------------------------------------ user errors

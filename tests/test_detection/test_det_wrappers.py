@@ -253,15 +253,108 @@ def test_nway_kshot_query_and_support_modes():
     assert batches(other_seed) != first
 
 
-def test_nway_kshot_shot_options():
-    # img_2 holds two instances of class 0 ('a')
+def _used_instances(dataset, num_batches):
+    """(label, instance) of every support instance of ``num_batches``
+    batches, with how often it was drawn."""
+    dataset.convert_query_to_support(num_batches)
+    used = Counter()
+    for idx in range(len(dataset)):
+        for output in dataset[idx]:
+            used[(_label(output), _instance_key(output))] += 1
+    return used
+
+
+def _toy_instance(image, position):
+    """The key of instance ``position`` of toy image ``image``."""
+    return f'img_{image}.jpg', (4.0 * position, 2.0, 4.0 * position + 3, 6.0)
+
+
+def test_nway_kshot_one_shot_per_image_keeps_the_originals_pool():
+    # The original toolbox goes through the images in order and keeps the
+    # first instance whose class still has room: img_0 [a, b] gives a,
+    # img_1 [b, d (ignored)] b, img_2 [c, a, a] c, img_3 [d, c] d, img_4 [a]
+    # a, img_5 [b, c, d] b, img_6 [c] c, img_7 [d, a] d. The instances a of
+    # img_2 and img_7 are never used (our earlier draw of an image, then
+    # one of its instances, used them: this test failed on it).
+    expected_pool = {
+        0: [(0, 0), (4, 0)],
+        1: [(1, 0), (5, 0)],
+        2: [(2, 0), (6, 0)],
+        3: [(3, 0), (7, 0)]
+    }
+    dataset = NWayKShotDataset(
+        ToyDetDataset(),
+        ToyDetDataset(),
+        num_support_ways=4,
+        num_support_shots=2,
+        one_support_shot_per_image=True,
+        seed=0)
+    assert dataset.support_pool.by_label == expected_pool
+    used = _used_instances(copy.copy(dataset), 20)
+    assert set(used) == {(label, _toy_instance(*ref))
+                         for label, refs in expected_pool.items()
+                         for ref in refs}
+    # the model-initialisation set is the pool, label by label
+    assert [(item['img_path'], item['instances'][0]['bbox_label'])
+            for item in dataset.get_support_data_list()] == [
+                (f'img_{image}.jpg', label)
+                for label, refs in expected_pool.items() for image, _ in refs
+            ]
+
+    # with room for one instance a class: img_0 gives a, img_1 b, img_2 c,
+    # img_3 d; the later images have no class with room left
+    dataset = NWayKShotDataset(
+        ToyDetDataset(),
+        ToyDetDataset(),
+        num_support_ways=4,
+        one_support_shot_per_image=True,
+        num_used_support_shots=1)
+    assert dataset.support_pool.by_label == {
+        0: [(0, 0)],
+        1: [(1, 0)],
+        2: [(2, 0)],
+        3: [(3, 0)]
+    }
+    # a class that every image gives up for an earlier one is named
+    with pytest.raises(ValueError, match="num_support_shots=1.*'b' \\(0\\)"):
+        NWayKShotDataset(
+            ToyDetDataset(images=[[0, 1], [0, 1], [2], [3]]),
+            ToyDetDataset(images=[[0, 1], [0, 1], [2], [3]]),
+            num_support_ways=2,
+            one_support_shot_per_image=True)
+
+
+def test_nway_kshot_num_used_support_shots_keeps_the_first_instances():
+    # a: img_0, img_2 (twice), img_4, img_7; the first two are img_0's and
+    # the first of img_2 (the seeded subset of support_pool='random' drew
+    # others: this test failed on it)
+    dataset = NWayKShotDataset(
+        ToyDetDataset(),
+        ToyDetDataset(),
+        num_support_ways=4,
+        num_used_support_shots=2)
+    assert dataset.support_pool.by_label == {
+        0: [(0, 0), (2, 1)],
+        1: [(0, 1), (1, 0)],
+        2: [(2, 0), (3, 1)],
+        3: [(3, 0), (5, 2)]
+    }
+
+
+def test_nway_kshot_random_support_pool():
+    # one shot per image, drawn among all images holding the class: the
+    # instances a of img_2 are used too
     dataset = NWayKShotDataset(
         ToyDetDataset(),
         ToyDetDataset(),
         num_support_ways=4,
         num_support_shots=3,
         one_support_shot_per_image=True,
+        support_pool='random',
         seed=0)
+    used = _used_instances(copy.copy(dataset), 30)
+    assert (0, _toy_instance(2, 1)) in used or (0, _toy_instance(2, 2)) \
+        in used
     dataset.convert_query_to_support(30)
     for idx in range(len(dataset)):
         batch = dataset[idx]
@@ -275,12 +368,9 @@ def test_nway_kshot_shot_options():
         num_support_ways=4,
         num_support_shots=1,
         num_used_support_shots=2,
+        support_pool='random',
         seed=0)
-    dataset.convert_query_to_support(60)
-    used = Counter()
-    for idx in range(len(dataset)):
-        for output in dataset[idx]:
-            used[(_label(output), _instance_key(output))] += 1
+    used = _used_instances(dataset, 60)
     per_class = Counter(label for label, _ in used)
     assert per_class == {0: 2, 1: 2, 2: 2, 3: 2}
 
@@ -290,7 +380,11 @@ def test_nway_kshot_shot_options():
             ToyDetDataset(),
             num_support_ways=2,
             num_support_shots=5,
-            one_support_shot_per_image=True)
+            one_support_shot_per_image=True,
+            support_pool='random')
+    with pytest.raises(ValueError, match="support_pool must be one of"):
+        NWayKShotDataset(
+            ToyDetDataset(), ToyDetDataset(), support_pool='seeded')
     with pytest.raises(RuntimeError, match='convert_query_to_support'):
         NWayKShotDataset(ToyDetDataset(), ToyDetDataset()).shuffle_support()
 

@@ -37,10 +37,10 @@ from typing import Dict, List, Optional
 
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
 from terminaltables import AsciiTable
 
 import mmfewshot
+from mmfewshot.utils import build_runner, resolve_device
 
 METHODS = {
     'Baseline': ('baseline', 'baseline'),
@@ -83,6 +83,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', default='work_dirs/toy_methods')
     parser.add_argument('--config-root', default=None)
     parser.add_argument('--threads', type=int, default=1)
+    parser.add_argument(
+        '--device',
+        help='where the models run: cpu, cuda, cuda:1, ... (default: CUDA '
+        'when torch sees a GPU)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', help='write the results as json here')
     parser.add_argument(
@@ -192,6 +196,8 @@ def toy_config(cfg: Config, args: argparse.Namespace, iters: int,
     cfg.log_level = 'WARNING'
     cfg.load_from = None
     cfg.work_dir = work_dir
+    if getattr(args, 'device', None):
+        cfg.device = str(resolve_device(args.device))
     return cfg
 
 
@@ -212,7 +218,7 @@ def stage_one_config(cfg: Config, config_root: Path) -> Optional[Path]:
 
 
 def train_and_test(cfg: Config) -> Dict[str, float]:
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     start = time.perf_counter()
     runner.train()
     train_seconds = time.perf_counter() - start

@@ -11,13 +11,14 @@ import sys
 
 from mmdet.evaluation import DumpDetResults
 
-from mmfewshot.detection.apis import (evaluated_splits, format_split_table,
+from mmfewshot.detection.apis import (TEST_RESULTS_FILE, config_digest,
+                                      evaluated_splits, format_split_table,
                                       restore_support_set)
+from mmfewshot.detection.datasets import apply_split_seed, few_shot_setting
 from mmfewshot.utils import (ConfigError, add_run_args, apply_run_args,
                              atomic_write, build_runner, init_dist_env,
                              load_checkpoint_strict, load_config, user_errors)
 
-RESULTS_FILE = 'test_results.json'
 TABLE_TITLE = 'AP by class split (%):'
 
 
@@ -46,6 +47,11 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     with user_errors('test'):
         cfg = load_config(args.config, args.cfg_options)
+        # the identity of the run in test_results.json: its config without
+        # the seeds, and the K-shot set (split seed, shots) it was tuned on
+        digest = config_digest(cfg)
+        apply_split_seed(cfg)
+        setting = few_shot_setting(cfg)
         apply_run_args(cfg, args, scope='mmfewshot_det')
         if not osp.isfile(args.checkpoint):
             raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
@@ -75,12 +81,17 @@ def main(argv=None) -> None:
         return
     splits = evaluated_splits(cfg.get('test_evaluator'))
     table = format_split_table(metrics, splits)
-    out = osp.join(runner.work_dir, RESULTS_FILE)
+    out = osp.join(runner.work_dir, TEST_RESULTS_FILE)
     with atomic_write(out) as f:
         json.dump(
             dict(
                 config=args.config,
                 checkpoint=args.checkpoint,
+                config_digest=digest,
+                split_seed=setting['split_seed'],
+                num_shots=setting['num_shots'],
+                train_seed=(meta or {}).get('seed'),
+                class_splits=list(splits),
                 metrics=metrics,
                 table=table.splitlines()),
             f,

@@ -13,6 +13,7 @@ from mmengine.logging import print_log
 from mmfewshot.detection.apis import (build_train_dataloader,
                                       check_dataset_classes, check_load_from,
                                       set_save_dataset_paths)
+from mmfewshot.detection.datasets import SPLIT_SEED_KEY, apply_split_seed
 from mmfewshot.utils import (add_run_args, add_train_args, apply_run_args,
                              apply_train_args, build_runner,
                              clean_work_dir_on_input_error, init_dist_env,
@@ -33,6 +34,10 @@ def main(argv=None) -> None:
         cfg = load_config(args.config, args.cfg_options)
         apply_run_args(cfg, args, scope='mmfewshot_det')
         apply_train_args(cfg, args)
+        for path in apply_split_seed(cfg):
+            print_log(
+                f'{path}: the K-shot split of seed {cfg[SPLIT_SEED_KEY]}',
+                logger='current')
         check_dataset_classes(cfg)
         check_load_from(cfg)
         for path in set_save_dataset_paths(cfg):

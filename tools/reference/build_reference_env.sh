@@ -52,12 +52,12 @@ torch==$TORCH_VERSION
 torchvision==$TORCHVISION_VERSION
 numpy<2
 opencv-python<4.11
-setuptools<70
+setuptools>=77,<81
 CONS
 
 say "installing torch==$TORCH_VERSION torchvision==$TORCHVISION_VERSION"
 "${PIP[@]}" install -q -c "$CONSTRAINTS" "torch==$TORCH_VERSION" "torchvision==$TORCHVISION_VERSION" \
-    "numpy<2" "setuptools<70" wheel ninja
+    "numpy<2" "setuptools>=77,<81" wheel ninja
 
 # ---- mmcv-full with compiled ops (CPU), cached like mmcv 2 in tools/install.sh ----
 if "$PY" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '$MMCV_FULL_VERSION'" >/dev/null 2>&1; then
@@ -94,10 +94,11 @@ say "installing mmcls==$MMCLS_VERSION mmdet==$MMDET_VERSION mmfewshot==$MMFEWSHO
     "mmfewshot==$MMFEWSHOT_VERSION" pycocotools terminaltables matplotlib scipy
 
 site=$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-# The three packages refuse an mmcv-full newer than the one they were released
-# with; 1.7.2 is API-compatible with what they ask for.
+# The three packages refuse an mmcv-full, mmdet or mmcls newer than the ones
+# they were released with (mmfewshot 0.1.0: mmdet <= 2.20.0, mmcls <= 0.19.0);
+# the versions above are API-compatible with what they ask for.
 for pkg in mmcls mmdet mmfewshot; do
-    sed -i -E "s/^(mmcv_maximum_version *= *)'[^']*'/\1'9.9.9'/" "$site/$pkg/__init__.py"
+    sed -i -E "s/^((mmcv|mmdet|mmcls)_maximum_version *= *)'[^']*'/\1'9.9.9'/" "$site/$pkg/__init__.py"
 done
 # mmcls imports matplotlib.blocking_input, removed in matplotlib 3.6; it is only
 # used by the interactive image viewer.
@@ -115,7 +116,8 @@ open(path, 'w').write(text)
 PYEOF
 done
 
-"$PY" -c "import mmfewshot, mmdet, mmcls, mmcv; from mmcv.ops import nms, RoIAlign; \
+# -P: never import a checkout of ours from the working directory.
+"$PY" -P -c "import mmfewshot, mmdet, mmcls, mmcv; from mmcv.ops import nms, RoIAlign; \
 print(f'mmfewshot {mmfewshot.__version__}, mmdet {mmdet.__version__}, mmcls {mmcls.__version__}, mmcv-full {mmcv.__version__}')" \
     || die "the reference environment does not import; see the messages above"
 echo "$MMFEWSHOT_VERSION" > "$VENV/.reference-ready"

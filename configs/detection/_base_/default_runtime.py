@@ -38,3 +38,10 @@ resume = False
 # the original toolbox's detection seed; it also seeds the few-shot
 # samplers built before the runner
 randomness = dict(seed=42, deterministic=False)
+# the seed of the K-shot split files of every few-shot dataset of the config
+# (`mmfewshot/detection/datasets/split_seed.py`): None keeps each ann_cfg
+# entry's own seed (none: the published benchmark split);
+# `--cfg-options split_seed=3` reads <ann_root>/seed3/ (the split files of
+# tools/data/detection/prepare_few_shot_split.py --seeds), whichever wrapper
+# holds the dataset; tools/detection/multi_seed.py runs a config over seeds
+split_seed = None

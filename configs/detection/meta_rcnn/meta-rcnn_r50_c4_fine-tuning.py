@@ -1,8 +1,11 @@
 # Meta R-CNN R50-C4 for few-shot fine-tuning on COCO: as the R101 VOC one
 # (frozen backbone, RPN and res5 head; new classifier, regressor and meta
 # classifier for the 80 classes).
+# The query images of fine-tuning are padded to multiples of 32, test images
+# and base training only to their batch, as by the original's pipelines.
 _base_ = ['./meta-rcnn_r50_c4.py']
 model = dict(
+    data_preprocessor=dict(pad_size_divisor=32, test_pad_size_divisor=1),
     frozen_parameters=['backbone', 'rpn_head', 'roi_head.shared_head'],
     backbone=dict(init_cfg=None),
     roi_head=dict(shared_head=dict(init_cfg=None)))

@@ -6,12 +6,15 @@
 # classifier at level roi_select_levels[s]. Class-agnostic box regression,
 # two classification and two regression FC layers on 8x8 RoI features,
 # Smooth L1 losses, the proposals of the whole batch limited to 2000, NMS
-# with offset 1, MPSR's pixel means.
+# with offset 1, MPSR's pixel means. Training images and crops are padded
+# to multiples of 32, test images are not, as by the original's pipelines.
 _base_ = ['../_base_/models/faster_rcnn_r50_caffe_fpn.py']
 model = dict(
     type='MPSR',
     data_preprocessor=dict(
-        type='TwoBranchDataPreprocessor', mean=[102.9801, 115.9465, 122.7717]),
+        type='TwoBranchDataPreprocessor',
+        mean=[102.9801, 115.9465, 122.7717],
+        test_pad_size_divisor=1),
     backbone=dict(
         depth=101,
         init_cfg=dict(

@@ -1,8 +1,9 @@
 from .inference import (inference_classifier, init_classifier,
-                        process_support_images, show_result_pyplot)
+                        process_support_images, read_class_names,
+                        show_result_pyplot)
 from .results import format_meta_test_result
 
 __all__ = [
     'inference_classifier', 'init_classifier', 'process_support_images',
-    'show_result_pyplot', 'format_meta_test_result'
+    'show_result_pyplot', 'read_class_names', 'format_meta_test_result'
 ]

@@ -1,21 +1,23 @@
 """The dataset every few-shot classification dataset derives from."""
+import logging
+import os
 import os.path as osp
-from typing import Any, Dict, Iterable, List, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 from mmengine.dataset import BaseDataset as MMEngineBaseDataset
-from mmengine.fileio import list_from_file
+from mmengine.logging import print_log
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.evaluation import Accuracy
 
 from mmfewshot.classification.registry import DATASETS, TRANSFORMS
+from mmfewshot.utils.class_names import as_class_names
 from mmfewshot.utils.errors import (ConfigError, DataError,
                                     raise_for_unreadable_image)
-from .utils import (build_in_scope, group_by_label, list_class_folders,
-                    scan_images)
-
-IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif')
+from mmfewshot.utils.image_files import (describe_skipped, list_image_files,
+                                         loader_settings)
+from .utils import build_in_scope, group_by_label, list_class_folders
 
 # (class name, record without ``gt_label``, where the sample was found)
 NamedSample = Tuple[str, dict, str]
@@ -45,13 +47,17 @@ class BaseFewShotDataset(BaseDataset):
     Args:
         data_prefix: Root folder of the images.
         pipeline: Transforms applied to every record.
-        classes: Class names: a list, or the path of a text file with one
-            class a line. ``None`` uses the classes the data defines (or the
-            dataset's predefined list).
+        classes: Class names: a list, the path of a text file with one
+            class a line, or one class name. ``None`` uses the classes the
+            data defines (or the dataset's predefined list).
         ann_file: Annotation file; empty selects the sub-folder layout.
         data_root: Joined in front of relative ``data_prefix``/``ann_file``.
         test_mode: Passed to mmengine's ``BaseDataset``.
-        extensions: File endings counted as images in the sub-folder layout.
+        extensions: File endings counted as images in the sub-folder
+            layout (any case); None (the default) counts every format the
+            pipeline's image loader decodes (``.jpg``, ``.png``, ``.webp``,
+            ``.tiff``, ``.bmp`` ... with OpenCV). Skipped files are listed
+            in one warning with the reason.
         **kwargs: Other arguments of mmpretrain's ``BaseDataset``
             (``lazy_init``, ``serialize_data``, ``indices``, ...).
     """
@@ -63,12 +69,14 @@ class BaseFewShotDataset(BaseDataset):
                  ann_file: str = '',
                  data_root: str = '',
                  test_mode: bool = False,
-                 extensions: Sequence[str] = IMG_EXTENSIONS,
+                 extensions: Optional[Sequence[str]] = None,
                  **kwargs) -> None:
         if not (data_prefix or ann_file or data_root):
             raise ConfigError(f'{type(self).__name__}: give `data_prefix` '
                               '(or `ann_file`/`data_root`)')
-        self.extensions = tuple(ext.lower() for ext in extensions)
+        self.extensions = None if extensions is None else tuple(
+            ext.lower() for ext in extensions)
+        self._skipped_files: List[Tuple[str, str]] = []
         transforms = [build_in_scope(TRANSFORMS, step) for step in pipeline]
         super().__init__(
             ann_file=ann_file,
@@ -76,7 +84,8 @@ class BaseFewShotDataset(BaseDataset):
             data_prefix=data_prefix,
             pipeline=transforms,
             test_mode=test_mode,
-            classes=classes,
+            classes=as_class_names(classes, 'classes',
+                                   type(self).__name__),
             **kwargs)
 
     # ------------------------------------------------------------ loading
@@ -88,10 +97,47 @@ class BaseFewShotDataset(BaseDataset):
         folders = list_class_folders(root)
         samples = []
         for folder in folders:
-            for name in scan_images(osp.join(root, folder), self.extensions):
-                path = osp.join(root, folder, name)
+            for path in self.scan_class_folder(osp.join(root, folder)):
                 samples.append((folder, dict(img_path=path), path))
+        self.report_skipped_files(root)
         return self.label_by_class_name(samples, folders, source=root)
+
+    def scan_class_folder(
+            self,
+            folder: str,
+            extensions: Optional[Sequence[str]] = None) -> List[str]:
+        """The images of a class folder, as paths (sorted).
+
+        An image is a file whose extension is in ``extensions`` (default:
+        the dataset's ``extensions``; None there means every format the
+        pipeline's image loader decodes, see
+        :func:`mmfewshot.utils.image_files.list_image_files`). The other
+        files are noted for :meth:`report_skipped_files`.
+        """
+        if extensions is None:
+            extensions = self.extensions
+        backend = loader_settings(self.pipeline.transforms)['imdecode_backend']
+        found, skipped = list_image_files(folder, extensions, backend)
+        self._skipped_files.extend(
+            (osp.join(folder, path), why) for path, why in skipped)
+        return [osp.join(folder, path) for path in found]
+
+    def report_skipped_files(self, root: str) -> None:
+        """Log one warning listing the files that
+        :meth:`scan_class_folder` skipped (and the hidden folders of
+        ``root``), by reason."""
+        skipped = [(osp.join(root, name), 'hidden folder')
+                   for name in sorted(os.listdir(root))
+                   if name.startswith('.') and osp.isdir(osp.join(root, name))]
+        skipped += self._skipped_files
+        self._skipped_files = []
+        if skipped:
+            print_log(
+                f'{type(self).__name__}: ' +
+                describe_skipped([(osp.relpath(path, root), why)
+                                  for path, why in skipped], root),
+                logger='current',
+                level=logging.WARNING)
 
     def _load_annotation_file(self) -> List[dict]:
         ann_file = self.ann_file
@@ -100,20 +146,28 @@ class BaseFewShotDataset(BaseDataset):
                 f'{type(self).__name__}: annotation file {ann_file} does '
                 'not exist')
         data_list, line_numbers = [], []
-        for line_number, line in enumerate(list_from_file(ann_file), 1):
-            line = line.strip()
-            if not line:
-                continue
-            parts = line.rsplit(' ', 1)
-            if len(parts) != 2 or not parts[1].lstrip('-').isdigit():
-                raise DataError(f'{ann_file}, line {line_number}: expected '
-                                f'"<image path> <label>", got {line!r}')
-            path = osp.join(self.img_prefix, parts[0].strip())
-            if not osp.isfile(path):
-                raise FileNotFoundError(f'{ann_file}, line {line_number}: '
-                                        f'image {path} does not exist')
-            data_list.append(dict(img_path=path, gt_label=int(parts[1])))
-            line_numbers.append(line_number)
+        # utf-8-sig: a byte order mark is not part of the first path
+        with open(ann_file, encoding='utf-8-sig') as lines:
+            for line_number, line in enumerate(lines, 1):
+                line = line.strip()
+                if not line:
+                    continue
+                # the label is the last word; the path may hold spaces
+                parts = line.rsplit(None, 1)
+                if len(parts) != 2 or not parts[1].lstrip('-').isdigit():
+                    raise DataError(
+                        f'{ann_file}, line {line_number}: expected '
+                        f'"<image path> <label>", got {line!r}')
+                path = osp.join(self.img_prefix, parts[0])
+                if not osp.isfile(path):
+                    raise FileNotFoundError(f'{ann_file}, line {line_number}'
+                                            f': image {path} does not exist')
+                data_list.append(
+                    dict(
+                        img_path=path,
+                        gt_label=int(parts[1]),
+                        _where=f'{ann_file}, line {line_number}'))
+                line_numbers.append(line_number)
         if not data_list:
             raise DataError(f'{ann_file} lists no image')
         labels = [info['gt_label'] for info in data_list]
@@ -166,6 +220,7 @@ class BaseFewShotDataset(BaseDataset):
                                 ' is not one of the classes of this split; '
                                 'pass `classes` to use other classes')
             info['gt_label'] = label
+            info.setdefault('_where', location)
             data_list.append(info)
             found.add(class_name)
         missing = [name for name in classes if name not in found]
@@ -176,6 +231,50 @@ class BaseFewShotDataset(BaseDataset):
                             f'{source}')
         self._metainfo['classes'] = classes
         return data_list
+
+    def filter_data(self) -> List[dict]:
+        """The loaded records, each image once.
+
+        An image listed more than once (merged annotation lists, repeated
+        csv rows) would be sampled as two images, e.g. as the support and
+        the query of one episode: repeats with the same label are dropped
+        with one warning naming them, repeats with another label are an
+        error. Paths are compared after normalisation (``a/./b.png`` is
+        ``a/b.png``).
+
+        Raises:
+            DataError: naming the image and both places that list it with
+                different labels.
+        """
+        owner = type(self).__name__
+        # normalised path -> (label, where) of its first record
+        first_of: Dict[str, Tuple[int, Any]] = {}
+        kept, repeats = [], []
+        for info in super().filter_data():
+            where = info.pop('_where', None)
+            path = info.get('img_path')
+            if path is None:
+                kept.append(info)
+                continue
+            key = osp.normpath(osp.abspath(path))
+            if key not in first_of:
+                first_of[key] = (info['gt_label'], where)
+                kept.append(info)
+                continue
+            first_label, first_where = first_of[key]
+            if first_label != info['gt_label']:
+                raise DataError(
+                    f'{owner}: image {path} is listed as class '
+                    f'{self.CLASSES[first_label]!r} ({first_where}) and as '
+                    f'class {self.CLASSES[info["gt_label"]]!r} ({where})')
+            repeats.append(f'{where} repeats {first_where}')
+        if repeats:
+            print_log(
+                f'{owner}: {len(repeats)} image(s) are listed more than '
+                f'once; each is used once (e.g. {repeats[0]})',
+                logger='current',
+                level=logging.WARNING)
+        return kept
 
     def prepare_data(self, idx: int) -> Any:
         """Run the pipeline on record ``idx``.

@@ -7,7 +7,7 @@ import numpy as np
 from mmfewshot.classification.registry import DATASETS
 from mmfewshot.utils.errors import ConfigError, DataError
 from .base import BaseFewShotDataset, NamedSample
-from .utils import list_class_folders, parse_subsets, scan_images
+from .utils import list_class_folders, parse_subsets
 
 NUM_CUB_CLASSES = 200
 
@@ -114,8 +114,8 @@ class CUBDataset(BaseFewShotDataset):
         samples: List[NamedSample] = []
         for class_name in split_classes:
             class_dir = osp.join(images_dir, class_name)
-            for name in scan_images(class_dir, ('.jpg', )):
-                path = osp.join(class_dir, name)
+            for path in self.scan_class_folder(class_dir, ('.jpg', )):
                 samples.append((class_name, dict(img_path=path), path))
+        self.report_skipped_files(images_dir)
         return self.label_by_class_name(
             samples, split_classes, source=images_dir)

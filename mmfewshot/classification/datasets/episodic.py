@@ -1,9 +1,12 @@
 """Episodic wrapper: a fixed list of N-way K-shot tasks over a dataset."""
+import logging
+import os.path as osp
 from typing import Any, List, Optional, Sequence, Union
 
 import numpy as np
 import torch
 from mmengine.dist import sync_random_seed
+from mmengine.logging import print_log
 from torch.utils.data import Dataset
 
 from mmfewshot.classification.registry import DATASETS
@@ -125,12 +128,43 @@ class EpisodicDataset(Dataset):
             np.stack([episode[2] for episode in episodes]))
 
     def _class_indices(self) -> List[np.ndarray]:
+        """The sample ids of every class, each image file once.
+
+        Our datasets list every image once (see
+        :meth:`BaseFewShotDataset.filter_data`); for other datasets a sample
+        whose ``img_path`` repeats an earlier one is left out of the
+        episodes (with a warning), so that one file is never both a support
+        and a query image of an episode.
+        """
         if isinstance(self.dataset, BaseFewShotDataset):
             return self.dataset.class_indices
         names = getattr(self.dataset, 'CLASSES', None)
         num_classes = len(names) if names is not None else int(
             self._gt_labels.max()) + 1
-        return group_by_label(self._gt_labels, num_classes)
+        class_indices = group_by_label(self._gt_labels, num_classes)
+        if not hasattr(self.dataset, 'get_data_info'):
+            return class_indices
+        seen, repeats = set(), []
+        for index in range(len(self.dataset)):
+            path = self.dataset.get_data_info(index).get('img_path')
+            if path is None:
+                continue
+            key = osp.normpath(osp.abspath(path))
+            if key in seen:
+                repeats.append(index)
+            seen.add(key)
+        if not repeats:
+            return class_indices
+        print_log(
+            f'{type(self).__name__}: {len(repeats)} sample(s) of '
+            f'{type(self.dataset).__name__} repeat an image listed before '
+            f'(e.g. sample {repeats[0]}); episodes use each image once',
+            logger='current',
+            level=logging.WARNING)
+        return [
+            np.setdiff1d(indices, repeats, assume_unique=True)
+            for indices in class_indices
+        ]
 
     def _check_episodes_possible(self,
                                  class_indices: Sequence[np.ndarray]) -> None:

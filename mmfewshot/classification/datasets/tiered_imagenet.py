@@ -9,7 +9,7 @@ import numpy as np
 from mmfewshot.classification.registry import DATASETS
 from mmfewshot.utils.errors import DataError
 from .base import BaseFewShotDataset, NamedSample
-from .utils import list_class_folders, parse_subsets, scan_images
+from .utils import list_class_folders, parse_subsets
 
 CLASSES_FILE = 'classes.txt'
 
@@ -231,9 +231,9 @@ class TieredImageNetDataset(BaseFewShotDataset):
                 raise FileNotFoundError(f'{classes_file} lists class '
                                         f'{class_name!r} but {class_dir} '
                                         'is not a folder')
-            for name in scan_images(class_dir, ('.png', )):
-                path = osp.join(class_dir, name)
+            for path in self.scan_class_folder(class_dir, ('.png', )):
                 samples.append((class_name, dict(img_path=path), path))
+        self.report_skipped_files(folder)
         return class_names
 
     def get_data_info(self, idx: int) -> Dict[str, Any]:

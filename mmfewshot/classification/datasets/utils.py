@@ -55,21 +55,10 @@ def group_by_label(labels: np.ndarray, num_classes: int) -> List[np.ndarray]:
 
 
 def list_class_folders(root: str) -> List[str]:
-    """Sorted names of the sub-folders of ``root``."""
+    """Sorted names of the sub-folders of ``root``, hidden ones (``.``
+    first, such as ``.ipynb_checkpoints``) left out."""
     if not osp.isdir(root):
         raise FileNotFoundError(f'image folder {root} does not exist')
-    return sorted(entry.name for entry in os.scandir(root) if entry.is_dir())
-
-
-def scan_images(folder: str, extensions: Sequence[str]) -> List[str]:
-    """Sorted paths (relative to ``folder``) of the files below ``folder``
-    whose lower-cased name ends with one of ``extensions``."""
-    found = []
-    for directory, subdirs, files in os.walk(folder):
-        subdirs.sort()
-        relative = osp.relpath(directory, folder)
-        for name in files:
-            if name.lower().endswith(tuple(extensions)):
-                found.append(name if relative ==
-                             '.' else osp.join(relative, name))
-    return sorted(found)
+    return sorted(
+        entry.name for entry in os.scandir(root)
+        if entry.is_dir() and not entry.name.startswith('.'))

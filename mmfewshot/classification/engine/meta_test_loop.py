@@ -33,6 +33,16 @@ class MetaTestLoop(BaseLoop):
       dataloaders: ``before_forward_support`` → support batches →
       ``before_forward_query`` → query batches.
 
+    The model is in evaluation mode throughout, unless
+    ``support_train_mode=True`` (with ``fast_test=False``): then, as the
+    original toolbox meta-tests wherever its ``fast_test`` is off, the
+    support batches pass the model in training mode (BatchNorm normalises
+    them with their own statistics and updates its running statistics by
+    its momentum), the query batches in evaluation mode with the running
+    statistics so updated, and every task starts again from the buffers
+    (running statistics) of the model the meta test began with (the
+    original deep-copied the model for every task).
+
     Each task gets the seed ``seed + task_id`` for the randomness of its
     adaptation (e.g. head initialisation and fine-tuning order), so a task
     gets the same answer however tasks are batched or split between
@@ -45,8 +55,9 @@ class MetaTestLoop(BaseLoop):
         dataloader: Dataloader (or its config) of the ``MetaTestDataset``
             in test-set mode, used for feature extraction.
         evaluator: Evaluator config; defaults to ``EpisodicAccuracy``.
-        meta_test_cfg: ``fast_test`` (bool), ``tasks_per_batch`` (int),
-            ``seed`` (int), the ``support`` / ``query`` dataloader settings
+        meta_test_cfg: ``fast_test`` (bool), ``support_train_mode``
+            (bool), ``tasks_per_batch`` (int), ``seed`` (int), the
+            ``support`` / ``query`` dataloader settings
             of the per-task path, ``support.train`` (fine-tuning settings
             of fine-tune based heads), and ``num_ways`` / ``num_shots`` for
             models that need them up front.
@@ -83,6 +94,12 @@ class MetaTestLoop(BaseLoop):
         if self.tasks_per_batch < 1:
             raise ConfigError('meta_test_cfg.tasks_per_batch must be >= 1, '
                               f'got {self.tasks_per_batch}')
+        self.support_train_mode = bool(
+            self.meta_test_cfg.get('support_train_mode', False))
+        if self.support_train_mode and self.fast_test:
+            raise ConfigError(
+                'meta_test_cfg.support_train_mode=True needs fast_test=False:'
+                ' cached features are extracted in evaluation mode')
 
     # -- the loop -----------------------------------------------------------
     def run(self) -> Dict[str, float]:
@@ -242,12 +259,20 @@ class MetaTestLoop(BaseLoop):
             self.dataset, self.meta_test_cfg)
         results: List[TaskResult] = []
         progress = self.task_progress(len(task_ids))
+        initial_buffers = {
+            name: buffer.clone()
+            for name, buffer in model.named_buffers()
+        } if self.support_train_mode else {}
         for task_id in task_ids:
             support_loader.dataset.set_task_id(task_id)
             query_loader.dataset.set_task_id(task_id)
             model.before_forward_support(task_seed=self.seed + task_id)
+            if self.support_train_mode:
+                model.train()
             for data in support_loader:
                 model(**model.data_preprocessor(data, False), mode='support')
+            if self.support_train_mode:
+                model.eval()
             model.before_forward_query()
             hits, total = 0, 0
             for data in query_loader:
@@ -257,6 +282,9 @@ class MetaTestLoop(BaseLoop):
                     hits += int(sample.pred_label == sample.gt_label)
                     total += 1
             results.append(self.task_result(task_id, hits, total))
+            for name, buffer in model.named_buffers():
+                if name in initial_buffers:
+                    buffer.copy_(initial_buffers[name])
             if progress is not None:
                 progress.update()
         return results

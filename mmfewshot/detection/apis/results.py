@@ -7,14 +7,45 @@ from terminaltables import AsciiTable
 ALL = 'ALL'
 
 
-def split_metric_table(metrics: Mapping[str, float],
-                       split_names: Sequence[str]) -> List[List[str]]:
-    """Arrange metrics of all classes and of each class split in rows.
+def metrics_by_split(
+        metrics: Mapping[str, float],
+        split_names: Sequence[str]) -> Dict[str, Dict[str, float]]:
+    """Group metrics by class split.
 
     The few-shot metrics name a split's value ``<prefix>/<split>_<name>``
     next to the all-class ``<prefix>/<name>`` (``pascal_voc/AP50`` and
     ``pascal_voc/NOVEL_CLASSES_SPLIT1_AP50``; ``coco/bbox_mAP`` and
     ``coco/BASE_CLASSES_bbox_mAP``).
+
+    Args:
+        metrics: Metric name -> value, as a test or validation run returns.
+        split_names: The evaluated splits.
+
+    Returns:
+        ``{ALL: {name: value}, <split>: {name: value}, ...}``, ``ALL`` first
+        and then the splits in the given order; per-class precisions
+        (``*_precision``) are left out.
+    """
+    by_group: Dict[str, Dict[str, float]] = OrderedDict(
+        (group, OrderedDict()) for group in [ALL, *split_names])
+    for key, value in metrics.items():
+        name = key.rpartition('/')[2]
+        if name.endswith('_precision'):
+            continue
+        # the longest name first: a split may start with another's name
+        for split in sorted(split_names, key=len, reverse=True):
+            if name.startswith(f'{split}_'):
+                by_group[split][name[len(split) + 1:]] = value
+                break
+        else:
+            by_group[ALL][name] = value
+    return by_group
+
+
+def split_metric_table(metrics: Mapping[str, float],
+                       split_names: Sequence[str]) -> List[List[str]]:
+    """Arrange metrics of all classes and of each class split in rows
+    (grouped by :func:`metrics_by_split`).
 
     Args:
         metrics: Metric name -> value, as a test or validation run returns.
@@ -25,18 +56,7 @@ def split_metric_table(metrics: Mapping[str, float],
         metrics (``mAP``, ``AP50`` ...) that the ALL row and every split
         share, values are percentages with one decimal.
     """
-    by_group: Dict[str, Dict[str, float]] = OrderedDict(
-        (group, OrderedDict()) for group in [ALL, *split_names])
-    for key, value in metrics.items():
-        name = key.rpartition('/')[2]
-        # the longest name first: a split may start with another's name
-        for split in sorted(split_names, key=len, reverse=True):
-            if name.startswith(f'{split}_'):
-                by_group[split][name[len(split) + 1:]] = value
-                break
-        else:
-            if not name.endswith('_precision'):
-                by_group[ALL][name] = value
+    by_group = metrics_by_split(metrics, split_names)
     columns = [
         name for name in by_group[ALL]
         if all(name in values for values in by_group.values())

@@ -155,10 +155,12 @@ def initialize_bbox_head(
         target_shapes: Shapes of the target model's tensors of these layers,
             when known: a bias the target has not is dropped, and a shape
             that would not fit is an error.
-        seed: Seed of the fresh rows.
+        seed: Seed of the fresh rows, drawn on the CPU: the same numbers
+            whatever device the weights are on.
 
     Returns:
-        The new weights and the tensor names that were changed.
+        The new weights and the tensor names that were changed; a changed
+        tensor is on the device of the base tensor it replaces.
 
     Raises:
         SurgeryError: on class lists or tensors that do not fit.
@@ -244,18 +246,21 @@ def _new_rows(name: str, kind: str, tensor: Tensor,
             raise SurgeryError(
                 f'{name} of the novel checkpoint {tuple(novel_tensor.shape)} '
                 f'does not match the base one {tuple(tensor.shape)}')
-        novel_rows = _class_rows(novel_tensor, novel_source_classes,
-                                 rows_per_class, novel_layout[1])
+        # the novel model may have been loaded onto another device
+        novel_rows = _class_rows(
+            novel_tensor.to(tensor.device), novel_source_classes,
+            rows_per_class, novel_layout[1])
     blocks = []
     for class_name in target_classes:
         if class_name in novel_classes:
             if method == 'combine':
                 blocks.append(novel_rows[class_name])
             elif name.endswith('.weight'):
+                # drawn on the CPU: the same rows on every device
                 blocks.append(
-                    torch.randn(
-                        (rows_per_class, *tensor.shape[1:]),
-                        generator=generator).to(tensor.dtype) * INIT_STD)
+                    torch.randn((rows_per_class, *tensor.shape[1:]),
+                                generator=generator).to(
+                                    tensor.device, tensor.dtype) * INIT_STD)
             else:
                 blocks.append(tensor.new_zeros((rows_per_class, )))
         else:

@@ -20,6 +20,7 @@ The annotation format of the items is described in
 import copy
 import json
 import logging
+import math
 import os.path as osp
 import re
 from abc import ABCMeta, abstractmethod
@@ -35,9 +36,10 @@ from mmengine.utils import is_abs
 
 from mmfewshot.detection.registry import TRANSFORMS
 from mmfewshot.utils.atomic import atomic_write
+from mmfewshot.utils.class_names import as_class_names
 from mmfewshot.utils.errors import (ConfigError, ConfigKeyError, DataError,
                                     raise_for_unreadable_image)
-from .class_splits import get_novel_classes, get_split_classes
+from .class_splits import get_novel_classes, get_split_classes, is_split_name
 from .utils import count_instances, valid_instances
 
 Transforms = List[Union[dict, Callable]]
@@ -47,6 +49,27 @@ RawBox = Tuple[str, List[float], bool]
 BENCHMARK_METHODS = ('TFA', 'FSCE', 'Attention_RPN', 'MPSR', 'MetaRCNN',
                      'FSDetView')
 _SETTING_PATTERN = re.compile(r'^(?:SPLIT(\d+)_)?(\d+)SHOT$')
+
+
+def _name_key(name: str) -> str:
+    """A class name without case and spaces, to spot near misses."""
+    return ''.join(name.split()).lower()
+
+
+class LeftOutBoxes:
+    """The boxes that reading one annotation file left out, for
+    :meth:`BaseFewShotDataset.report_left_out`.
+
+    Attributes:
+        zero_area: A description of every box with no area inside its
+            image.
+        other_classes: Class name -> number of boxes of a class that is not
+            a dataset class.
+    """
+
+    def __init__(self) -> None:
+        self.zero_area: List[str] = []
+        self.other_classes: Counter = Counter()
 
 
 class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
@@ -83,7 +106,8 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
             ``dict(query=[...], support=[...])``, applied by
             ``prepare_data(i, pipeline_key)``. Exclusive with ``pipeline``.
         num_novel_shots: Keep at most this many instances of every novel
-            class.
+            class (training only, as every filter below: a ``test_mode``
+            dataset says that it does not apply them).
         num_base_shots: Keep at most this many instances of every base class.
         ann_shot_filter: ``{class name: max instances}``; exclusive with
             ``num_novel_shots`` / ``num_base_shots``. Kept instances are the
@@ -93,10 +117,15 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
             all its target instances to a cap is dropped.
         instance_wise: Make one item per target instance (ignored instances
             are dropped); an image with three boxes becomes three items.
-        min_bbox_size: Drop boxes whose width or height is smaller.
+        min_bbox_size: In training, a box whose width or height is
+            smaller is kept with ``ignore_flag=1`` (not a target, not a
+            shot), as the original toolbox does. Not applied in
+            ``test_mode`` (a warning says so): evaluation always sees all
+            of the ground truth.
         min_bbox_area: Drop every image that has a target box with a
             smaller area (width x height), before the shot caps (not in
-            ``test_mode``); Attention-RPN's base training uses ``32 * 32``.
+            ``test_mode``, a warning says so); Attention-RPN's base
+            training uses ``32 * 32``.
         filter_empty_gt: Drop items without a target instance (not in
             ``test_mode``).
         save_dataset: Write the final items as json to
@@ -152,7 +181,7 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
         if classes is None:
             classes = metainfo.get('classes')
         # The predefined split the classes come from, if any.
-        self.class_split_name = classes if isinstance(classes, str) else None
+        self.class_split_name = classes if self._names_split(classes) else None
         all_classes, novel = self._resolve_classes(classes, novel_classes)
         metainfo.update(
             classes=all_classes,
@@ -165,10 +194,18 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
         self.instance_wise = instance_wise
         self.min_bbox_size = min_bbox_size
         self.min_bbox_area = min_bbox_area
+        self.dataset_name = dataset_name or type(self).__name__
+        if kwargs.get('test_mode', False):
+            self._warn_training_filters(
+                min_bbox_size=min_bbox_size,
+                min_bbox_area=min_bbox_area,
+                num_novel_shots=num_novel_shots,
+                num_base_shots=num_base_shots,
+                ann_shot_filter=ann_shot_filter,
+                instance_wise=instance_wise or None)
         self.filter_empty_gt = filter_empty_gt
         self.save_dataset = save_dataset
         self.save_dataset_path = save_dataset_path
-        self.dataset_name = dataset_name or type(self).__name__
         self.multi_pipelines = {
             key: build_pipeline(transforms)
             for key, transforms in (multi_pipelines or {}).items()
@@ -184,23 +221,47 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
     # ------------------------------------------------------------------
     # configuration
     # ------------------------------------------------------------------
+    def _warn_training_filters(self, **settings: Any) -> None:
+        """Say that the training-only filters among ``settings`` (those
+        not None) do not apply to this test-mode dataset."""
+        given = [
+            f'{key}={value}' for key, value in settings.items()
+            if value is not None
+        ]
+        if given:
+            print_log(
+                f'{self.dataset_name}: {", ".join(given)}: not applied in '
+                'test_mode, the ground truth of evaluation is never '
+                'filtered or split (these settings act in training only, as '
+                'in the original toolbox)',
+                logger='current',
+                level=logging.WARNING)
+
+    def _names_split(self, classes: Any) -> bool:
+        """Whether ``classes`` is meant as a predefined split name (see
+        :func:`~.class_splits.is_split_name`)."""
+        return is_split_name(classes, self.SPLITS)
+
     def _resolve_classes(
         self, classes: Optional[Union[str, Sequence[str]]],
-        novel_classes: Optional[Sequence[str]]
+        novel_classes: Optional[Union[str, Sequence[str]]]
     ) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+        owner = type(self).__name__
         if classes is None:
             raise ConfigError(
-                f'{type(self).__name__} needs `classes`: a split name '
-                f'({", ".join(sorted(self.SPLITS))}) or a list of names')
-        if isinstance(classes, str):
+                f'{owner} needs `classes`: a split name '
+                f'({", ".join(sorted(self.SPLITS))}), a list of names or a '
+                'classes file')
+        if self._names_split(classes):
             all_classes = get_split_classes(classes, self.SPLIT_DATASET)
             default_novel = get_novel_classes(classes, self.SPLIT_DATASET)
         else:
-            all_classes = tuple(classes)
+            all_classes = as_class_names(classes, 'classes', owner)
             default_novel = tuple()
         duplicates = [c for c, n in Counter(all_classes).items() if n > 1]
         if duplicates:
             raise ConfigError(f'`classes` names {duplicates} more than once')
+        novel_classes = as_class_names(novel_classes, 'novel_classes', owner)
         if novel_classes is None:
             return all_classes, default_novel
         unknown = [c for c in novel_classes if c not in all_classes]
@@ -220,6 +281,10 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
                 raise ConfigError(
                     'give either `ann_shot_filter` or `num_novel_shots` / '
                     '`num_base_shots`, not both')
+            if not isinstance(ann_shot_filter, dict):
+                raise ConfigError(
+                    '`ann_shot_filter` must be a dict {class name: max '
+                    f'instances}}, got {ann_shot_filter!r}')
             unknown = [
                 c for c in ann_shot_filter if c not in metainfo['classes']
             ]
@@ -242,7 +307,8 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
                         '`ann_shot_filter`')
                 shot_filter.update({c: num_shots for c in role_classes})
         for class_name, num_shots in shot_filter.items():
-            if not isinstance(num_shots, int) or num_shots < 0:
+            if not isinstance(num_shots, int) or isinstance(
+                    num_shots, bool) or num_shots < 0:
                 raise ConfigError(f'the shot cap of class {class_name!r} must '
                                   f'be a non-negative int, got {num_shots!r}')
         return shot_filter
@@ -272,11 +338,17 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
                     raise ConfigError(
                         f'ann_cfg[{index}] of type data_list needs a list '
                         'under `data_list`')
+                entry['classes'] = as_class_names(
+                    entry.get('classes'), f'ann_cfg[{index}].classes',
+                    self.dataset_name)
                 continue
             if not entry.get('ann_file'):
                 raise ConfigError(f'ann_cfg[{index}] has no `ann_file`')
+            entry['ann_classes'] = as_class_names(
+                entry.get('ann_classes'), f'ann_cfg[{index}].ann_classes',
+                self.dataset_name)
             unknown = [
-                c for c in entry.get('ann_classes') or [] if c not in classes
+                c for c in entry['ann_classes'] or [] if c not in classes
             ]
             if unknown:
                 raise ConfigError(
@@ -375,59 +447,111 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
             return self.data_prefix.get(self.PREFIX_KEY)
         return self.join_root(prefix)
 
-    def make_instances(self, raw_boxes: Sequence[RawBox],
-                       ann_classes: Optional[Sequence[str]], width: float,
-                       height: float, skipped: List[str],
-                       img_name: str) -> List[dict]:
+    def make_instances(self,
+                       raw_boxes: Sequence[RawBox],
+                       ann_classes: Optional[Sequence[str]],
+                       width: float,
+                       height: float,
+                       left_out: 'LeftOutBoxes',
+                       img_name: str,
+                       source: str = '') -> List[dict]:
         """Turn the boxes of one image into instances.
 
         Boxes of classes outside ``classes`` (or ``ann_classes``) are left
-        out, boxes smaller than ``min_bbox_size`` are dropped, and boxes with
-        no area inside the image are skipped and described in ``skipped``
-        for a warning.
+        out, boxes with no area inside the image are skipped, both noted in
+        ``left_out`` for :meth:`report_left_out`. In training (not
+        ``test_mode``) a box narrower or lower than ``min_bbox_size`` is
+        kept with ``ignore_flag=1``, as the original toolbox moves it to the
+        ignored boxes; the ground truth of evaluation is never filtered.
 
         Args:
             raw_boxes: ``(class name, [x1, y1, x2, y2], ignore)`` per box.
             ann_classes: Classes to keep, or None for all.
             width: Image width.
             height: Image height.
-            skipped: Receives a description of every skipped box.
-            img_name: The image named in those descriptions.
+            left_out: Notes the boxes left out.
+            img_name: The image named in those notes.
+            source: The annotation file, named in errors.
 
         Returns:
             The instances in box order.
+
+        Raises:
+            DataError: naming the image and the box when a coordinate is not
+                a finite number.
         """
         cat2label = {c: i for i, c in enumerate(self._metainfo['classes'])}
+        min_size = None if self.test_mode else self.min_bbox_size
         instances = []
         for index, (class_name, bbox, ignore) in enumerate(raw_boxes):
-            if class_name not in cat2label or (ann_classes is not None and
-                                               class_name not in ann_classes):
+            if class_name not in cat2label:
+                left_out.other_classes[class_name] += 1
                 continue
-            x1, y1, x2, y2 = (float(v) for v in bbox)
+            if ann_classes is not None and class_name not in ann_classes:
+                continue
+            try:
+                x1, y1, x2, y2 = (float(v) for v in bbox)
+                finite = all(math.isfinite(v) for v in (x1, y1, x2, y2))
+            except (TypeError, ValueError):
+                finite = False
+            if not finite:
+                raise DataError(
+                    f'{source}{": " if source else ""}box {index} '
+                    f'({class_name}) of image {img_name} has coordinates '
+                    f'{list(bbox)}: expected four finite numbers')
             inside_w = min(x2, width) - max(x1, 0.)
             inside_h = min(y2, height) - max(y1, 0.)
             if inside_w <= 0 or inside_h <= 0:
-                skipped.append(f'box {index} ({class_name}, '
-                               f'{[x1, y1, x2, y2]}) of image {img_name}')
+                left_out.zero_area.append(
+                    f'box {index} ({class_name}, {[x1, y1, x2, y2]}) of '
+                    f'image {img_name}')
                 continue
-            if self.min_bbox_size is not None and min(
-                    x2 - x1, y2 - y1) < self.min_bbox_size:
-                continue
+            too_small = min_size is not None and min(x2 - x1,
+                                                     y2 - y1) < min_size
             instances.append(
                 dict(
                     bbox=[x1, y1, x2, y2],
                     bbox_label=cat2label[class_name],
-                    ignore_flag=int(bool(ignore))))
+                    ignore_flag=int(bool(ignore) or too_small)))
         return instances
 
-    def warn_skipped(self, ann_file: str, skipped: List[str]) -> None:
-        """Log one warning for the boxes skipped while reading a file."""
-        if skipped:
+    def report_left_out(self, ann_file: str, left_out: 'LeftOutBoxes') -> None:
+        """Log what reading ``ann_file`` left out: a warning for boxes
+        with zero area inside their image and for class names that differ
+        from a dataset class only in case or spaces (``'Dog'`` for
+        ``'dog'``), an info line for boxes of other classes."""
+        if left_out.zero_area:
             print_log(
-                f'{ann_file}: skipped {len(skipped)} box(es) with zero area '
-                f'inside the image, e.g. {skipped[0]}',
+                f'{ann_file}: skipped {len(left_out.zero_area)} box(es) with '
+                f'zero area inside the image, e.g. {left_out.zero_area[0]}',
                 logger='current',
                 level=logging.WARNING)
+        if not left_out.other_classes:
+            return
+        by_key = {_name_key(c): c for c in self._metainfo['classes']}
+        near = {
+            name: by_key[_name_key(name)]
+            for name in left_out.other_classes if _name_key(name) in by_key
+        }
+        if near:
+            listed = ', '.join(
+                f'{name!r} ({left_out.other_classes[name]} boxes) is not '
+                f'{known!r}' for name, known in near.items())
+            print_log(
+                f'{ann_file}: boxes of classes that are not in `classes` '
+                f'were left out: {listed}; class names must match exactly',
+                logger='current',
+                level=logging.WARNING)
+        others = [(n, c) for n, c in left_out.other_classes.most_common()
+                  if n not in near]
+        if others:
+            listed = ', '.join(f'{name} ({count})'
+                               for name, count in others[:10])
+            more = f' and {len(others) - 10} more' if len(others) > 10 else ''
+            print_log(
+                f'{ann_file}: left out the boxes of classes not in '
+                f'`classes` of {self.dataset_name}: {listed}{more}',
+                logger='current')
 
     def _load_saved(self, ann_file: str,
                     ann_classes: Optional[Sequence[str]]) -> List[dict]:
@@ -493,16 +617,25 @@ class BaseFewShotDataset(BaseDetDataset, metaclass=ABCMeta):
                        (i['bbox'][3] - i['bbox'][1]) >= self.min_bbox_area
                        for i in valid_instances(d))
             ]
-        if self.ann_shot_filter:
+        if self.ann_shot_filter and not self.test_mode:
             data_list = self._apply_shot_filter(data_list)
         if self.filter_empty_gt and not self.test_mode:
             data_list = [d for d in data_list if valid_instances(d)]
-        if self.instance_wise:
+        if self.instance_wise and not self.test_mode:
             data_list = [
                 dict(data_info, instances=[instance])
                 for data_info in data_list
                 for instance in valid_instances(data_info)
             ]
+        if not data_list:
+            read = len(self.data_list)
+            raise DataError(
+                f'{self.dataset_name}: no item is left of the {read} images '
+                'read from ann_cfg' +
+                (f': none holds a target instance of the classes '
+                 f'{list(self._metainfo["classes"])} that the filters '
+                 '(min_bbox_area, shot caps, filter_empty_gt, '
+                 'instance_wise) keep' if read else ''))
         return data_list
 
     def _apply_shot_filter(self, data_list: List[dict]) -> List[dict]:

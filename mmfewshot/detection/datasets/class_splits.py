@@ -10,33 +10,46 @@ their COCO names) are novel, the other 60 are base. ``ALL_CLASSES`` is in the
 canonical COCO order (the order of mmdet's ``CocoDataset``), and
 ``COCO_CATEGORY_IDS`` holds the official category id of each of them.
 """
-from typing import Dict, Optional, Tuple
+import os.path as osp
+import re
+from typing import Any, Dict, Optional, Tuple
 
+from mmfewshot.utils.class_names import as_class_names
 from mmfewshot.utils.errors import ConfigKeyError
 
 ClassNames = Tuple[str, ...]
 
+#: PASCAL VOC split 1: the 15 base classes.
 BASE_CLASSES_SPLIT1: ClassNames = ('aeroplane', 'bicycle', 'boat', 'bottle',
                                    'car', 'cat', 'chair', 'diningtable', 'dog',
                                    'horse', 'person', 'pottedplant', 'sheep',
                                    'train', 'tvmonitor')
+#: PASCAL VOC split 1: the 5 novel classes.
 NOVEL_CLASSES_SPLIT1: ClassNames = ('bird', 'bus', 'cow', 'motorbike', 'sofa')
+#: PASCAL VOC split 2: the 15 base classes.
 BASE_CLASSES_SPLIT2: ClassNames = ('bicycle', 'bird', 'boat', 'bus', 'car',
                                    'cat', 'chair', 'diningtable', 'dog',
                                    'motorbike', 'person', 'pottedplant',
                                    'sheep', 'train', 'tvmonitor')
+#: PASCAL VOC split 2: the 5 novel classes.
 NOVEL_CLASSES_SPLIT2: ClassNames = ('aeroplane', 'bottle', 'cow', 'horse',
                                     'sofa')
+#: PASCAL VOC split 3: the 15 base classes.
 BASE_CLASSES_SPLIT3: ClassNames = ('aeroplane', 'bicycle', 'bird', 'bottle',
                                    'bus', 'car', 'chair', 'cow', 'diningtable',
                                    'dog', 'horse', 'person', 'pottedplant',
                                    'train', 'tvmonitor')
+#: PASCAL VOC split 3: the 5 novel classes.
 NOVEL_CLASSES_SPLIT3: ClassNames = ('boat', 'cat', 'motorbike', 'sheep',
                                     'sofa')
+#: PASCAL VOC split 1: base classes, then novel classes.
 ALL_CLASSES_SPLIT1: ClassNames = BASE_CLASSES_SPLIT1 + NOVEL_CLASSES_SPLIT1
+#: PASCAL VOC split 2: base classes, then novel classes.
 ALL_CLASSES_SPLIT2: ClassNames = BASE_CLASSES_SPLIT2 + NOVEL_CLASSES_SPLIT2
+#: PASCAL VOC split 3: base classes, then novel classes.
 ALL_CLASSES_SPLIT3: ClassNames = BASE_CLASSES_SPLIT3 + NOVEL_CLASSES_SPLIT3
 
+#: The nine PASCAL VOC class lists by name (``ALL_CLASSES_SPLIT1`` ...).
 VOC_SPLIT: Dict[str, ClassNames] = dict(
     ALL_CLASSES_SPLIT1=ALL_CLASSES_SPLIT1,
     ALL_CLASSES_SPLIT2=ALL_CLASSES_SPLIT2,
@@ -48,6 +61,7 @@ VOC_SPLIT: Dict[str, ClassNames] = dict(
     NOVEL_CLASSES_SPLIT2=NOVEL_CLASSES_SPLIT2,
     NOVEL_CLASSES_SPLIT3=NOVEL_CLASSES_SPLIT3)
 
+#: The 80 COCO classes in the canonical COCO order.
 ALL_CLASSES: ClassNames = (
     'person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus', 'train',
     'truck', 'boat', 'traffic light', 'fire hydrant', 'stop sign',
@@ -67,11 +81,14 @@ _COCO_VOC_CLASSES = frozenset(
     ('airplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat',
      'chair', 'cow', 'dining table', 'dog', 'horse', 'motorcycle', 'person',
      'potted plant', 'sheep', 'couch', 'train', 'tv'))
+#: COCO: the 20 classes that are also PASCAL VOC classes.
 NOVEL_CLASSES: ClassNames = tuple(c for c in ALL_CLASSES
                                   if c in _COCO_VOC_CLASSES)
+#: COCO: the other 60 classes.
 BASE_CLASSES: ClassNames = tuple(c for c in ALL_CLASSES
                                  if c not in _COCO_VOC_CLASSES)
 
+#: The three COCO class lists by name (``ALL_CLASSES`` ...).
 COCO_SPLIT: Dict[str, ClassNames] = dict(
     ALL_CLASSES=ALL_CLASSES,
     BASE_CLASSES=BASE_CLASSES,
@@ -81,11 +98,15 @@ COCO_SPLIT: Dict[str, ClassNames] = dict(
 # used for annotation files that carry no ``categories`` list, such as the
 # published TFA few-shot split files.
 _MISSING_COCO_IDS = frozenset((12, 26, 29, 30, 45, 66, 68, 69, 71, 83))
+#: Official COCO category id of each class of ``ALL_CLASSES``.
 COCO_CATEGORY_IDS: Dict[str, int] = dict(
     zip(ALL_CLASSES, (i for i in range(1, 91) if i not in _MISSING_COCO_IDS)))
 
 _SPLITS_BY_DATASET: Dict[str, Dict[str, ClassNames]] = dict(
     voc=VOC_SPLIT, coco=COCO_SPLIT)
+# A string shaped like a predefined split name: a typo of one is an error,
+# not a class of that name.
+_SPLIT_NAME_PATTERN = re.compile(r'^(ALL|BASE|NOVEL)_CLASSES', re.IGNORECASE)
 
 
 def get_split_classes(name: str, dataset: Optional[str] = None) -> ClassNames:
@@ -137,3 +158,50 @@ def get_novel_classes(name: str, dataset: Optional[str] = None) -> ClassNames:
     if name.startswith('BASE_'):
         return tuple()
     return get_split_classes(name.replace('ALL_', 'NOVEL_', 1), dataset)
+
+
+def is_split_name(classes: Any,
+                  splits: Optional[Dict[str, ClassNames]] = None) -> bool:
+    """Whether a ``classes`` setting is meant as a predefined split name.
+
+    Args:
+        classes: The setting.
+        splits: The splits it may name; None for those of VOC and COCO.
+
+    Returns:
+        True for a split of ``splits`` and for a string shaped like a split
+        name (``'ALL_CLASSES_SPLT1'``, which :func:`get_split_classes`
+        refuses); False for anything else, e.g. a classes file or one class
+        name.
+    """
+    if not isinstance(classes, str) or osp.isfile(osp.expanduser(classes)):
+        return False
+    if splits is None:
+        splits = {**VOC_SPLIT, **COCO_SPLIT}
+    return classes in splits or bool(_SPLIT_NAME_PATTERN.match(classes))
+
+
+def read_dataset_classes(classes: Any,
+                         key: str = 'classes',
+                         owner: str = 'dataset',
+                         dataset: Optional[str] = None) -> ClassNames:
+    """The class names a dataset's ``classes`` setting means.
+
+    Args:
+        classes: A predefined split name, a classes file (one name a line),
+            one class name or a list of names.
+        key: The setting, for messages.
+        owner: Who reads it, for messages.
+        dataset: ``'voc'``, ``'coco'`` or None, as in
+            :func:`get_split_classes`.
+
+    Returns:
+        The class names in label order.
+
+    Raises:
+        ConfigError: naming ``key`` for a value that names no classes, or an
+            unknown split name.
+    """
+    if is_split_name(classes, _SPLITS_BY_DATASET.get(dataset)):
+        return get_split_classes(classes, dataset)
+    return as_class_names(classes, key, owner, allow_none=False)

@@ -1,12 +1,16 @@
 """Few-shot COCO datasets (and any dataset with COCO-format json)."""
 import json
+import logging
 import os.path as osp
 from collections import defaultdict
 from typing import Dict, List, Optional, Sequence
 
+from mmengine.logging import print_log
+
 from mmfewshot.detection.registry import DATASETS
 from mmfewshot.utils.errors import DataError
-from .base import BaseFewShotDataset, copy_ann_cfg, expand_benchmark_ann_cfg
+from .base import (BaseFewShotDataset, LeftOutBoxes, copy_ann_cfg,
+                   expand_benchmark_ann_cfg)
 from .class_splits import COCO_CATEGORY_IDS, COCO_SPLIT
 
 
@@ -90,14 +94,18 @@ class FewShotCocoDataset(BaseFewShotDataset):
                     f'{ann_file}: annotation {ann.get("id")} has '
                     f'category_id {ann.get("category_id")}, which is not in '
                     'its categories')
-            if len(ann.get('bbox') or ()) != 4:
+            bbox = ann.get('bbox')
+            if not isinstance(bbox, (list, tuple)) or len(bbox) != 4 or any(
+                    not isinstance(v, (int, float)) or isinstance(v, bool)
+                    for v in bbox):
                 raise DataError(f'{ann_file}: annotation {ann.get("id")} '
-                                'needs a bbox [x, y, width, height]')
+                                'needs a bbox [x, y, width, height] of '
+                                f'numbers, got {bbox!r}')
             if not ann.get('ignore', False):
                 anns_by_img[ann['image_id']].append(ann)
         prefix = self.image_folder(img_prefix)
         data_list = []
-        skipped: List[str] = []
+        left_out = LeftOutBoxes()
         for img in coco['images']:
             missing = [
                 key for key in ('id', 'file_name', 'width', 'height')
@@ -106,6 +114,12 @@ class FewShotCocoDataset(BaseFewShotDataset):
             if missing:
                 raise DataError(f'{ann_file}: image entry {img} has no '
                                 f'{missing}')
+            for key in ('width', 'height'):
+                if not isinstance(img[key], (int, float)) or isinstance(
+                        img[key], bool) or not img[key] > 0:
+                    raise DataError(
+                        f'{ann_file}: image {img["id"]} ({img["file_name"]}) '
+                        f'has {key} {img[key]!r}; expected a positive number')
             img_path = osp.join(prefix, img['file_name'])
             if not osp.isfile(img_path):
                 raise FileNotFoundError(
@@ -123,10 +137,28 @@ class FewShotCocoDataset(BaseFewShotDataset):
                     img_id=img['id'],
                     height=img['height'],
                     width=img['width'],
-                    instances=self.make_instances(raw_boxes, ann_classes,
-                                                  img['width'], img['height'],
-                                                  skipped, str(img['id']))))
-        self.warn_skipped(ann_file, skipped)
+                    instances=self.make_instances(
+                        raw_boxes,
+                        ann_classes,
+                        img['width'],
+                        img['height'],
+                        left_out,
+                        str(img['id']),
+                        source=ann_file)))
+        self.report_left_out(ann_file, left_out)
+        listed = {img['id'] for img in coco['images']}
+        orphans = [
+            image_id for image_id in anns_by_img if image_id not in listed
+        ]
+        if orphans:
+            num_anns = sum(len(anns_by_img[i]) for i in orphans)
+            print_log(
+                f'{ann_file}: left out {num_anns} annotation(s) of '
+                f'{len(orphans)} image id(s) that are not in its `images`, '
+                f'e.g. image_id {orphans[0]!r} (annotation '
+                f'{anns_by_img[orphans[0]][0].get("id")})',
+                logger='current',
+                level=logging.WARNING)
         return data_list
 
 

@@ -357,6 +357,18 @@ class NWayKShotDataset(Dataset):
       :meth:`shuffle_support` draws a new list of batches, which
       :class:`NWayKShotDataloader` does before every pass after the first.
 
+    The support pool: the instances (not ignored) of ``support_dataset``
+    that support batches are drawn from, which
+    :meth:`get_support_data_list` also lists for model initialisation. As
+    the original toolbox builds it (``support_pool='first'``), the pool
+    goes through the images in dataset order and their instances in
+    annotation order and keeps an instance while its class has fewer than
+    ``num_used_support_shots`` in the pool; with
+    ``one_support_shot_per_image`` it keeps at most one instance per image,
+    the first one whose class still has room. A support batch then draws
+    ``num_support_ways`` classes, and ``num_support_shots`` distinct pool
+    instances of each, without replacement.
+
     Use :func:`build_nway_kshot_dataloader` to get the paired dataloader.
 
     Args:
@@ -368,15 +380,32 @@ class NWayKShotDataset(Dataset):
             classes with support instances.
         num_support_shots: Instances per class in a support batch.
         one_support_shot_per_image: The shots of one class in a batch come
-            from different images (images are drawn uniformly, then one of
-            the class's instances in each).
+            from different images: with ``support_pool='first'`` the pool
+            keeps one instance per image (see above); with ``'random'`` a
+            shot draws one of the images holding the class, then one of the
+            class's instances there.
         num_used_support_shots: Use at most this many instances of every
-            class, a subset drawn once with the seed at construction.
+            class: the first ones (``support_pool='first'``) or a subset
+            drawn once with the seed (``'random'``).
+        support_pool: ``'first'`` (default, the original toolbox's pool,
+            see above) or ``'random'`` (the pool is every instance, or a
+            seeded subset of ``num_used_support_shots`` per class, and
+            ``one_support_shot_per_image`` acts per batch, giving every
+            image holding a class the same chance).
         repeat_times: Query images are repeated this many times per epoch.
         seed: Seed of the support draws; ``None`` takes one from numpy's
             global random state at construction. Give every process the
             same seed: all of them must draw the same support batches.
+
+    Raises:
+        ConfigError: A bad count, an unknown ``support_pool``, more ways
+            than classes with support instances, or a class of the pool
+            with fewer than ``num_support_shots`` instances (images, when
+            one shot per image is drawn from all of them).
     """
+
+    #: the ways to build the support pool
+    SUPPORT_POOLS = ('first', 'random')
 
     def __init__(self,
                  query_dataset: DatasetLike,
@@ -385,9 +414,14 @@ class NWayKShotDataset(Dataset):
                  num_support_shots: int = 1,
                  one_support_shot_per_image: bool = False,
                  num_used_support_shots: Optional[int] = None,
+                 support_pool: str = 'first',
                  repeat_times: int = 1,
                  seed: Optional[int] = None) -> None:
         owner = type(self).__name__
+        if support_pool not in self.SUPPORT_POOLS:
+            raise ConfigError(
+                f'{owner}: support_pool must be one of {self.SUPPORT_POOLS}, '
+                f'got {support_pool!r}')
         _check_positive(
             owner,
             num_support_ways=num_support_ways,
@@ -400,6 +434,7 @@ class NWayKShotDataset(Dataset):
         self.num_support_shots = num_support_shots
         self.one_support_shot_per_image = one_support_shot_per_image
         self.num_used_support_shots = num_used_support_shots
+        self.support_pool_rule = support_pool
         self.repeat_times = repeat_times
         self.seed = _seed_from_global_state() if seed is None else seed
         self.mode = 'query'
@@ -407,23 +442,49 @@ class NWayKShotDataset(Dataset):
         self._num_shuffles = 0
 
         self.support_pool = _InstancePool(self.support_dataset, 'support')
-        if num_used_support_shots is not None:
+        if support_pool == 'first':
+            self._keep_first_instances()
+        elif num_used_support_shots is not None:
             self._limit_support_instances(num_used_support_shots)
         _check_num_ways(owner, num_support_ways, self.support_pool)
-        # label -> image -> the class's instances in that image
+        # label -> image -> the class's instances in that image: the draws
+        # of one shot per image among all images holding a class
         self._refs_by_image: Dict[int, Dict[str, List[InstanceRef]]] = {}
-        for label, refs in self.support_pool.by_label.items():
-            by_image: Dict[str, List[InstanceRef]] = defaultdict(list)
-            for ref in refs:
-                by_image[self.support_pool.img_paths[ref[0]]].append(ref)
-            self._refs_by_image[label] = dict(by_image)
-        if one_support_shot_per_image:
+        if support_pool == 'random' and one_support_shot_per_image:
+            for label, refs in self.support_pool.by_label.items():
+                by_image: Dict[str, List[InstanceRef]] = defaultdict(list)
+                for ref in refs:
+                    by_image[self.support_pool.img_paths[ref[0]]].append(ref)
+                self._refs_by_image[label] = dict(by_image)
             self.support_pool.check_shots(
                 num_support_shots, f'{owner} (one_support_shot_per_image, '
                 'counting images)',
                 lambda label: len(self._refs_by_image[label]))
         else:
             self.support_pool.check_shots(num_support_shots, owner)
+
+    def _keep_first_instances(self) -> None:
+        """Reduce the pool to the original toolbox's (``support_pool=
+        'first'``): images in dataset order, instances in annotation order,
+        an instance kept while its class has room, at most one per image
+        with ``one_support_shot_per_image``. A class left without instances
+        stays in the pool, empty, for the shot check to name it."""
+        capacity = self.num_used_support_shots or math.inf
+        kept: Dict[int, List[InstanceRef]] = {
+            label: []
+            for label in self.support_pool.by_label
+        }
+        refs_in_order = sorted(
+            (ref, label) for label, refs in self.support_pool.by_label.items()
+            for ref in refs)
+        image_done = -1
+        for (idx, instance_idx), label in refs_in_order:
+            if idx == image_done or len(kept[label]) >= capacity:
+                continue
+            kept[label].append((idx, instance_idx))
+            if self.one_support_shot_per_image:
+                image_done = idx
+        self.support_pool.by_label = kept
 
     def _limit_support_instances(self, num_used: int) -> None:
         rng = np.random.default_rng([self.seed, 2**31])
@@ -502,7 +563,8 @@ class NWayKShotDataset(Dataset):
         batch = []
         for way in ways:
             label = labels[way]
-            if self.one_support_shot_per_image:
+            if self._refs_by_image:
+                # support_pool='random': an image, then one of its instances
                 images = list(self._refs_by_image[label].values())
                 chosen = rng.choice(
                     len(images), self.num_support_shots, replace=False)

@@ -4,17 +4,18 @@ import xml.etree.ElementTree as ET
 from typing import List, Optional, Sequence, Tuple
 
 from mmengine.utils import is_abs
-from PIL import Image
 
 from mmfewshot.detection.registry import DATASETS
 from mmfewshot.utils.errors import ConfigError, DataError
-from .base import (BaseFewShotDataset, RawBox, copy_ann_cfg,
+from mmfewshot.utils.image_files import loaded_image_size, loader_settings
+from .base import (BaseFewShotDataset, LeftOutBoxes, RawBox, copy_ann_cfg,
                    expand_benchmark_ann_cfg)
 from .class_splits import VOC_SPLIT
 
 _IMG_DIR = 'JPEGImages/'
 _ANN_DIR = 'Annotations/'
-_IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.JPG', '.JPEG', '.PNG')
+_IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff',
+                   '.JPG', '.JPEG', '.PNG', '.BMP', '.WEBP', '.TIF', '.TIFF')
 
 
 @DATASETS.register_module()
@@ -98,7 +99,7 @@ class FewShotVOCDataset(BaseFewShotDataset):
         with open(ann_file) as f:
             lines = [line.strip() for line in f if line.strip()]
         data_list = []
-        skipped: List[str] = []
+        left_out = LeftOutBoxes()
         for line_number, line in enumerate(lines, 1):
             where = f'{ann_file}, line {line_number} ({line})'
             file_name = None
@@ -131,10 +132,15 @@ class FewShotVOCDataset(BaseFewShotDataset):
                     img_id=img_id,
                     height=height,
                     width=width,
-                    instances=self.make_instances(raw_boxes, ann_classes,
-                                                  width, height, skipped,
-                                                  img_id)))
-        self.warn_skipped(ann_file, skipped)
+                    instances=self.make_instances(
+                        raw_boxes,
+                        ann_classes,
+                        width,
+                        height,
+                        left_out,
+                        img_id,
+                        source=xml_path)))
+        self.report_left_out(ann_file, left_out)
         return data_list
 
     def _split_path(self, line: str, folder: str) -> Tuple[str, str]:
@@ -161,17 +167,28 @@ class FewShotVOCDataset(BaseFewShotDataset):
         last = len(parts) - 1 - parts[::-1].index('ImageSets')
         return osp.sep.join(parts[:last])
 
+    def _loader_settings(self) -> dict:
+        """``color_type`` and ``backend`` of the pipelines' image loader
+        (the first one found; mmcv's defaults without one)."""
+        pipelines = [self.pipeline, *self.multi_pipelines.values()]
+        settings = loader_settings(t for p in pipelines for t in p.transforms)
+        return dict(
+            color_type=settings['color_type'],
+            backend=settings['imdecode_backend'])
+
     def _parse_xml(self, root: ET.Element, xml_path: str,
                    img_path: str) -> Tuple[int, int, List[RawBox]]:
         size = root.find('size')
         width = height = 0
+        # without a size, the image's size as the pipeline loads it (a
+        # phone photo turned by its EXIF orientation)
         if size is not None:
             width = _xml_number(size, 'width', xml_path, int)
             height = _xml_number(size, 'height', xml_path, int)
         if width <= 0 or height <= 0:
             try:
-                with Image.open(img_path) as img:
-                    width, height = img.size
+                width, height = loaded_image_size(img_path,
+                                                  **self._loader_settings())
             except OSError as error:
                 raise DataError(
                     f'{xml_path} gives no image size and its image '

@@ -1,7 +1,7 @@
 """Validation and test loops that initialise a query-support detector with
 its support set before every evaluation."""
 import copy
-from typing import Any, Dict, Iterable, List, Optional, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
 
 import torch
 from mmengine.dataset import pseudo_collate
@@ -14,29 +14,22 @@ from torch.utils.data import DataLoader
 
 from mmfewshot.detection.datasets import BaseFewShotDataset
 from mmfewshot.detection.registry import DATASETS, LOOPS
-from mmfewshot.utils import ConfigError
+from mmfewshot.utils import ConfigError, DataError
 
 # the key of the support set in a checkpoint's ``meta``
 SUPPORT_SET_KEY = 'support_set'
 
 
-def training_support_set(runner: Runner) -> Optional[Dict[str, list]]:
-    """The support instances of the running training, if it has any.
-
-    Args:
-        runner: The runner.
+def dataset_support_set(dataset: Any) -> Optional[Dict[str, list]]:
+    """The support instances of a training dataset, if it has any.
 
     Returns:
         ``{'classes': [...], 'novel_classes': [...], 'data_list': [...]}``
-        (plain lists, as stored in checkpoints) when the runner trains on a
-        wrapper with ``get_support_data_list()`` (``QueryAwareDataset``,
-        ``NWayKShotDataset``: its support instances) or on a few-shot
-        dataset (fine-tuning on a K-shot set: its items), else None.
+        (plain lists, as stored in checkpoints) for a wrapper with
+        ``get_support_data_list()`` (``QueryAwareDataset``,
+        ``NWayKShotDataset``: its support instances) or a few-shot dataset
+        (fine-tuning on a K-shot set: its items), else None.
     """
-    train_loop = getattr(runner, '_train_loop', None)
-    if not isinstance(train_loop, BaseLoop):
-        return None
-    dataset = train_loop.dataloader.dataset
     if hasattr(dataset, 'get_support_data_list'):
         source, data_list = dataset.support_dataset, \
             dataset.get_support_data_list()
@@ -48,6 +41,15 @@ def training_support_set(runner: Runner) -> Optional[Dict[str, list]]:
         classes=list(source.metainfo['classes']),
         novel_classes=list(source.metainfo.get('novel_classes') or []),
         data_list=data_list)
+
+
+def training_support_set(runner: Runner) -> Optional[Dict[str, list]]:
+    """The support instances of the running training, if it has any
+    (:func:`dataset_support_set` of its training dataset)."""
+    train_loop = getattr(runner, '_train_loop', None)
+    if not isinstance(train_loop, BaseLoop):
+        return None
+    return dataset_support_set(train_loop.dataloader.dataset)
 
 
 def run_model_init(model: torch.nn.Module, dataloader: Iterable[dict]) -> None:
@@ -75,6 +77,60 @@ def run_model_init(model: torch.nn.Module, dataloader: Iterable[dict]) -> None:
             data = model.data_preprocessor(dict(support_data=batch), False)
             model(**data, mode='model_init')
     model.model_init()
+
+
+def check_support_classes(model: torch.nn.Module,
+                          support_classes: Sequence[str],
+                          evaluated_classes: Sequence[str],
+                          owner: str) -> None:
+    """Refuse an evaluation that the support set cannot serve.
+
+    A query-support detector only detects the classes of its support cache,
+    under their support labels, while the metric reads labels as the
+    evaluated dataset's classes. So every evaluated class needs support
+    instances, under the same label.
+
+    Args:
+        model: The detector after model initialisation (or its wrapper).
+        support_classes: The classes the support labels index.
+        evaluated_classes: The classes of the evaluated dataset.
+        owner: The loop, for messages.
+
+    Raises:
+        DataError: naming the evaluated classes without a support instance.
+        ConfigError: naming a class that the support set labels otherwise
+            than the evaluated dataset, or a support class that is not
+            evaluated.
+    """
+    if is_model_wrapper(model):
+        model = model.module
+    cached = set(model.support_cache)
+    support_classes = list(support_classes)
+    evaluated_classes = list(evaluated_classes)
+    for label in sorted(cached):
+        name = support_classes[label]
+        if name not in evaluated_classes:
+            raise ConfigError(
+                f'{owner}: support class {name!r} is not a class of the '
+                f'evaluated dataset {evaluated_classes}; give the '
+                'model-initialisation set and the evaluated dataset the same '
+                '`classes`')
+        if evaluated_classes.index(name) != label:
+            raise ConfigError(
+                f'{owner}: the support set labels class {name!r} {label} '
+                'but the evaluated dataset labels it '
+                f'{evaluated_classes.index(name)}; give both the same '
+                '`classes` in the same order')
+    missing = [
+        name for label, name in enumerate(evaluated_classes)
+        if label not in cached
+    ]
+    if missing:
+        raise DataError(
+            f'{owner}: the support set has no instance of class(es) '
+            f'{missing} of the evaluated dataset, which would never be '
+            'detected (AP 0); give the model-initialisation set instances '
+            'of every evaluated class, or evaluate fewer classes')
 
 
 class ModelInitData:
@@ -165,7 +221,12 @@ def _evaluate(loop: Union['QuerySupportValLoop', 'QuerySupportTestLoop'],
     runner.call_hook(f'before_{stage}')
     runner.call_hook(f'before_{stage}_epoch')
     runner.model.eval()
-    run_model_init(runner.model, loop.model_init.build_dataloader(runner))
+    support_loader = loop.model_init.build_dataloader(runner)
+    run_model_init(runner.model, support_loader)
+    check_support_classes(runner.model,
+                          support_loader.dataset.metainfo['classes'],
+                          loop.dataloader.dataset.metainfo['classes'],
+                          loop.model_init.owner)
     losses.clear()
     for idx, data_batch in enumerate(loop.dataloader):
         loop.run_iter(idx, data_batch)

@@ -1,5 +1,6 @@
 from .backbones import ResNetWithMetaConv
-from .data_preprocessors import (QuerySupportDataPreprocessor,
+from .data_preprocessors import (FewShotDetDataPreprocessor,
+                                 QuerySupportDataPreprocessor,
                                  TwoBranchDataPreprocessor)
 from .dense_heads import AttentionRPNHead, TwoBranchRPNHead
 from .detectors import (FSCE, MPSR, TFA, AttentionRPNDetector, DeFRCN,
@@ -28,5 +29,5 @@ __all__ = [
     'ScaledResLayer', 'AttentionRPNDetector', 'AttentionRPNHead',
     'MultiRelationRoIHead', 'MultiRelationBBoxHead', 'DeFRCN',
     'GradientDecoupledLayer', 'PrototypicalCalibrationBlock',
-    'ClsDropoutBBoxHead'
+    'ClsDropoutBBoxHead', 'FewShotDetDataPreprocessor'
 ]

@@ -1,9 +1,16 @@
-"""Generate a small few-shot classification dataset in the miniImageNet
-format: every class is one rendered character (letter, digit or symbol),
-every image a randomly distorted rendering of it in one of the fonts found
-on this machine.
+"""Generate a small few-shot classification dataset: every class is one
+rendered character (letter, digit or symbol), every image a randomly
+distorted rendering of it in one of the fonts found on this machine.
 
-Layout written under ``OUT`` (what ``MiniImageNetDataset`` reads)::
+Train, val and test classes are disjoint (60% / 20% / 20% of the classes).
+Every class has a readable name (``capital-B``, ``digit-7``,
+``number-sign``: letters by case, symbols by their Unicode names) and, in
+the miniImageNet layout, a fake but well-formed wnid: ``n9`` followed by the
+7-digit code point of its character (``A`` is ``n90000065``).
+
+Three layouts (``--layout``):
+
+``mini-imagenet`` (default; what ``MiniImageNetDataset`` reads)::
 
     images/<wnid>/<wnid>_<number>.JPEG
     train.csv, val.csv, test.csv       header ``filename,label``; a row
@@ -12,17 +19,33 @@ Layout written under ``OUT`` (what ``MiniImageNetDataset`` reads)::
                                        by ``<number>``) of class ``<wnid>``
     train_classes.txt, val_classes.txt, test_classes.txt
                                        the wnids of each split, one a line
-                                       (the ``classes`` of the dataset)
     glyphs.csv                         ``wnid,glyph,split`` for every class
 
-The wnids are fake but well formed: ``n9`` followed by the 7-digit unicode
-code point of the class's character (``A`` is ``n90000065``). Train, val and
-test classes are disjoint (60% / 20% / 20% of the classes). The same
-arguments on the same machine (same fonts) give byte-identical output.
+``folders`` (a folder per class, what ``BaseFewShotDataset`` reads with
+``data_prefix=OUT/<split>``)::
+
+    train/<class name>/<number>.jpg, val/..., test/...
+
+``annotation`` (an annotation file per split, what ``BaseFewShotDataset``
+reads with ``ann_file=OUT/<split>.txt, data_prefix=OUT``)::
+
+    images/<class name>/<number>.jpg
+    train.txt, val.txt, test.txt       ``images/<class name>/<n>.jpg <label>``
+                                       a line, labels 0 .. classes - 1
+    train_classes.txt, ...             the class names of each split, in
+                                       label order
+
+Every layout also writes ``class_names.txt``: ``<class>\t<display name>`` a
+line (the class as the dataset names it: the wnid, or the folder name),
+which ``demo/demo_classification.py --class-names`` uses to label its
+picture as a person would (``capital B``). The same arguments on the same
+machine (same fonts) give byte-identical output.
 
 Example::
 
     python tools/data/classification/make_toy_dataset.py data/toy_fewshot
+    python tools/data/classification/make_toy_dataset.py data/my_chars \
+        --layout folders --num-classes 20 --images-per-class 30
 """
 import argparse
 import glob
@@ -31,6 +54,7 @@ import os.path as osp
 import shutil
 import subprocess
 import sys
+import unicodedata
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
@@ -43,6 +67,7 @@ GLYPHS = ('ABCDEFGHJKLMNPQRTUVWXYZ'
           'abdefghnqrty'
           '#$%&@?+=*<>!~^{}[]/;')
 SPLITS = ('train', 'val', 'test')
+LAYOUTS = ('mini-imagenet', 'folders', 'annotation')
 FONT_EXTENSIONS = ('.ttf', '.otf')
 FONT_DIRS = ('/usr/share/fonts', '/usr/local/share/fonts', '~/.fonts',
              '~/.local/share/fonts', '/Library/Fonts', '/System/Library/Fonts',
@@ -73,6 +98,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         default=12,
         help='use at most this many of the fonts found')
     parser.add_argument(
+        '--layout',
+        choices=LAYOUTS,
+        default='mini-imagenet',
+        help='how the files are laid out (see the module docstring)')
+    parser.add_argument(
         '--overwrite',
         action='store_true',
         help='replace OUT when it exists (refused otherwise)')
@@ -93,6 +123,24 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def wnid_of(glyph: str) -> str:
     """The fake wnid of a character class: ``n9`` + 7-digit code point."""
     return f'n9{ord(glyph):07d}'
+
+
+def class_name_of(glyph: str) -> str:
+    """The readable, file-name-safe class name of a character:
+    ``capital-B``, ``small-b``, ``digit-7``, ``number-sign`` (distinct on
+    case-insensitive file systems too)."""
+    if glyph.isdigit():
+        return f'digit-{glyph}'
+    if glyph.isalpha():
+        return f'{"capital" if glyph.isupper() else "small"}-{glyph}'
+    return unicodedata.name(glyph).lower().replace(' ', '-')
+
+
+def display_name_of(glyph: str) -> str:
+    """How a person names the class of a character: ``capital B``,
+    ``digit 7``, ``number sign #``."""
+    words = class_name_of(glyph).replace('-', ' ')
+    return words if glyph.isalnum() else f'{words} {glyph}'
 
 
 def find_font_files() -> List[str]:
@@ -205,46 +253,83 @@ def make_toy_dataset(out: str,
                      images_per_class: int = 60,
                      size: int = 84,
                      seed: int = 0,
-                     max_fonts: int = 12) -> Dict[str, List[str]]:
+                     max_fonts: int = 12,
+                     layout: str = 'mini-imagenet') -> Dict[str, List[str]]:
     """Write the dataset to ``out`` (which must not hold files yet).
 
+    Args:
+        out: Output folder.
+        num_classes: Number of classes (characters).
+        images_per_class: Images of every class.
+        size: Side of the square images, in pixels.
+        seed: Seed of everything random.
+        max_fonts: Use at most this many of the machine's fonts.
+        layout: One of ``LAYOUTS`` (see the module docstring).
+
     Returns:
-        The wnids of every split: ``{'train': [...], 'val': [...],
-        'test': [...]}``.
+        The classes of every split as the dataset names them (wnids in the
+        miniImageNet layout, else class names): ``{'train': [...],
+        'val': [...], 'test': [...]}``.
     """
+    if layout not in LAYOUTS:
+        raise ValueError(f'layout must be one of {LAYOUTS}, got {layout!r}')
     rng = np.random.default_rng(seed)
     glyphs = [GLYPHS[i] for i in rng.permutation(len(GLYPHS))[:num_classes]]
     fonts = load_fonts(GLYPHS, round(0.7 * size * SUPERSAMPLE), max_fonts)
     splits = split_classes(glyphs)
-    os.makedirs(osp.join(out, 'images'), exist_ok=True)
+    split_of = {glyph: split for split in SPLITS for glyph in splits[split]}
+    class_of = wnid_of if layout == 'mini-imagenet' else class_name_of
+    files: Dict[str, List[str]] = {}
     for glyph in glyphs:
-        wnid = wnid_of(glyph)
-        class_dir = osp.join(out, 'images', wnid)
-        os.makedirs(class_dir)
         # ImageNet-like file numbers: unique, unordered, not contiguous.
         numbers = rng.choice(
             np.arange(1, 100 * images_per_class + 1),
             images_per_class,
             replace=False)
-        for number in numbers:
+        if layout == 'mini-imagenet':
+            folder = osp.join('images', wnid_of(glyph))
+            names = [f'{wnid_of(glyph)}_{int(n)}.JPEG' for n in numbers]
+        else:
+            top = split_of[glyph] if layout == 'folders' else 'images'
+            folder = osp.join(top, class_name_of(glyph))
+            names = [f'{int(n)}.jpg' for n in numbers]
+        os.makedirs(osp.join(out, folder))
+        for name in names:
             font = fonts[int(rng.integers(len(fonts)))]
             render(glyph, font, size, rng).save(
-                osp.join(class_dir, f'{wnid}_{int(number)}.JPEG'), quality=95)
-    wnids = {}
-    for split in SPLITS:
-        wnids[split] = [wnid_of(glyph) for glyph in splits[split]]
-        rows = ['filename,label'] + [
-            f'{wnid}{index:08d}.jpg,{wnid}' for wnid in wnids[split]
-            for index in range(1, images_per_class + 1)
-        ]
-        write_lines(osp.join(out, f'{split}.csv'), rows)
-        write_lines(osp.join(out, f'{split}_classes.txt'), wnids[split])
+                osp.join(out, folder, name), quality=95)
+        files[glyph] = [f'{folder}/{name}' for name in names]
+    classes = {
+        split: [class_of(glyph) for glyph in splits[split]]
+        for split in SPLITS
+    }
     write_lines(
-        osp.join(out, 'glyphs.csv'), ['wnid,glyph,split'] + [
-            f'{wnid_of(glyph)},{glyph},{split}' for split in SPLITS
-            for glyph in splits[split]
-        ])
-    return wnids
+        osp.join(out, 'class_names.txt'),
+        [f'{class_of(glyph)}\t{display_name_of(glyph)}' for glyph in glyphs])
+    if layout == 'mini-imagenet':
+        for split in SPLITS:
+            rows = ['filename,label'] + [
+                f'{wnid}{index:08d}.jpg,{wnid}' for wnid in classes[split]
+                for index in range(1, images_per_class + 1)
+            ]
+            write_lines(osp.join(out, f'{split}.csv'), rows)
+        write_lines(
+            osp.join(out, 'glyphs.csv'), ['wnid,glyph,split'] + [
+                f'{wnid_of(glyph)},{glyph},{split}' for split in SPLITS
+                for glyph in splits[split]
+            ])
+    if layout == 'annotation':
+        for split in SPLITS:
+            write_lines(
+                osp.join(out, f'{split}.txt'), [
+                    f'{path} {label}'
+                    for label, glyph in enumerate(splits[split])
+                    for path in files[glyph]
+                ])
+    if layout != 'folders':
+        for split in SPLITS:
+            write_lines(osp.join(out, f'{split}_classes.txt'), classes[split])
+    return classes
 
 
 def write_lines(path: str, lines: Sequence[str]) -> None:
@@ -259,12 +344,13 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             sys.exit(f'make_toy_dataset: error: {args.out} exists and is not '
                      'empty; pass --overwrite to replace it')
         shutil.rmtree(args.out)
-    wnids = make_toy_dataset(args.out, args.num_classes, args.images_per_class,
-                             args.size, args.seed, args.max_fonts)
-    counts = ', '.join(f'{len(wnids[split])} {split}' for split in SPLITS)
+    classes = make_toy_dataset(args.out, args.num_classes,
+                               args.images_per_class, args.size, args.seed,
+                               args.max_fonts, args.layout)
+    counts = ', '.join(f'{len(classes[split])} {split}' for split in SPLITS)
     print(f'wrote {args.num_classes} classes x {args.images_per_class} '
           f'images ({counts} classes) of {args.size}x{args.size} to '
-          f'{args.out}')
+          f'{args.out} ({args.layout} layout)')
 
 
 if __name__ == '__main__':

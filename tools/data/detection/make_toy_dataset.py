@@ -18,6 +18,10 @@ reads with ``data_root=OUT``)::
     few_shot_ann/seed<s>/box_<K>shot_<class>_train.txt
     few_shot_ann/split_info.json         K-shot files of the trainval images,
                                          written by prepare_few_shot_split.py
+    annotations/instances_trainval.json, instances_test.json
+                                         with ``--coco``: the same boxes in
+                                         COCO format (images in JPEGImages/,
+                                         difficult boxes as ``iscrowd``)
 
 The K-shot files are read by ``FewShotVOCDefaultDataset`` with
 ``ann_root=OUT/few_shot_ann`` and
@@ -111,8 +115,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--split-seeds',
         type=int,
         nargs='+',
-        default=[0, 1, 2],
-        help='seeds of the K-shot split files')
+        default=[0, 1, 2, 3, 4],
+        help='seeds of the K-shot split files (those of `make demo-seeds`)')
+    parser.add_argument(
+        '--coco',
+        action='store_true',
+        help='also write the annotations in COCO format '
+        '(annotations/instances_{trainval,test}.json)')
     parser.add_argument(
         '--overwrite',
         action='store_true',
@@ -290,9 +299,47 @@ def write_annotation(path: str, img_id: str, size: int,
     ET.ElementTree(root).write(path)
 
 
-def write_dataset(out: str, num_trainval: int, num_test: int, size: int,
-                  seed: int) -> Dict[str, int]:
-    """Write images, annotations and image lists into ``out``.
+def coco_annotations(images: List[Tuple[str, List[dict]]], size: int) -> dict:
+    """A COCO instances dict of images and their objects.
+
+    Boxes are the VOC file's, in COCO's 0-based ``[x, y, width, height]``
+    (mmdet reads both to the same pixels); a difficult object is a crowd
+    box (ignored in training and evaluation, as a difficult VOC box).
+    Category ids are 1, 2, ... in the order of ``CLASSES``.
+    """
+    category_id = {name: index + 1 for index, name in enumerate(CLASSES)}
+    coco = dict(
+        images=[],
+        annotations=[],
+        categories=[dict(id=category_id[name], name=name) for name in CLASSES])
+    for image_index, (img_id, objects) in enumerate(images, 1):
+        coco['images'].append(
+            dict(
+                id=image_index,
+                file_name=f'{img_id}.jpg',
+                width=size,
+                height=size))
+        for obj in objects:
+            x1, y1, x2, y2 = (int(round(value)) for value in obj['bbox'])
+            coco['annotations'].append(
+                dict(
+                    id=len(coco['annotations']) + 1,
+                    image_id=image_index,
+                    category_id=category_id[obj['name']],
+                    bbox=[x1, y1, x2 - x1, y2 - y1],
+                    area=(x2 - x1) * (y2 - y1),
+                    iscrowd=int(obj['difficult'])))
+    return coco
+
+
+def write_dataset(out: str,
+                  num_trainval: int,
+                  num_test: int,
+                  size: int,
+                  seed: int,
+                  coco: bool = False) -> Dict[str, int]:
+    """Write images, annotations and image lists into ``out``; with
+    ``coco`` also ``annotations/instances_<subset>.json``.
 
     Returns:
         Number of (non-difficult) instances per class in trainval.
@@ -303,7 +350,7 @@ def write_dataset(out: str, num_trainval: int, num_test: int, size: int,
     counts = {name: 0 for name in CLASSES}
     index = 0
     for subset, num_images in (('trainval', num_trainval), ('test', num_test)):
-        ids = []
+        ids, annotated = [], []
         while len(ids) < num_images:
             img, objects = make_image(rng, size)
             if not objects:
@@ -315,12 +362,19 @@ def write_dataset(out: str, num_trainval: int, num_test: int, size: int,
                 osp.join(out, 'Annotations', f'{img_id}.xml'), img_id, size,
                 objects)
             ids.append(img_id)
+            annotated.append((img_id, objects))
             if subset == 'trainval':
                 for obj in objects:
                     counts[obj['name']] += 1 - obj['difficult']
         with open(osp.join(out, 'ImageSets', 'Main', f'{subset}.txt'),
                   'w') as f:
             f.write(''.join(f'{img_id}\n' for img_id in ids))
+        if coco:
+            os.makedirs(osp.join(out, 'annotations'), exist_ok=True)
+            with open(
+                    osp.join(out, 'annotations', f'instances_{subset}.json'),
+                    'w') as f:
+                json.dump(coco_annotations(annotated, size), f)
     with open(osp.join(out, 'classes.json'), 'w') as f:
         json.dump(
             dict(
@@ -365,7 +419,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     staging = tempfile.mkdtemp(prefix='.toy_det_', dir=parent)
     try:
         counts = write_dataset(staging, args.num_trainval, args.num_test,
-                               args.size, args.seed)
+                               args.size, args.seed, args.coco)
         write_few_shot_splits(staging, args.shots, args.split_seeds)
         info_path = osp.join(staging, 'few_shot_ann', 'split_info.json')
         with open(info_path) as f:

@@ -17,7 +17,10 @@ for a base model of a predefined split (``BASE_CLASSES_SPLITk``,
 ``BASE_CLASSES``), from that split's ``ALL_CLASSES``.
 
 The output ``<save dir>/<tar name>_<method>_bbox_head.pth`` is an ordinary
-checkpoint (weights and meta, no optimizer state) for ``load_from``.
+checkpoint (weights and meta, no optimizer state) for ``load_from``. The
+checkpoints are read onto ``--device`` (default: the CPU), where the rows
+are made; the output holds CPU tensors, as any checkpoint that loads on a
+machine without a GPU.
 
 Example::
 
@@ -39,10 +42,14 @@ from mmfewshot.detection.apis.surgery import (DEFAULT_PARAM_NAMES, METHODS,
                                               SurgeryError, checkpoint_classes,
                                               initialize_bbox_head)
 from mmfewshot.detection.datasets import (COCO_SPLIT, VOC_SPLIT,
-                                          get_novel_classes, get_split_classes)
+                                          get_novel_classes, get_split_classes,
+                                          read_dataset_classes)
+from mmfewshot.detection.datasets.class_splits import is_split_name
 from mmfewshot.detection.registry import MODELS
 from mmfewshot.utils import (CheckpointError, ConfigError, atomic_write,
-                             checkpoint_problem, load_config, user_errors)
+                             checkpoint_problem, load_config, resolve_device,
+                             user_errors)
+from mmfewshot.utils.class_names import as_class_names
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -90,6 +97,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--tar-name', default='base_model', help='output file name prefix')
     parser.add_argument(
         '--seed', type=int, default=0, help='seed of the new rows')
+    parser.add_argument(
+        '--device',
+        default='cpu',
+        help='where the checkpoints are read and the rows made: cpu, cuda, '
+        'cuda:1, ... (the same numbers on any device)')
     args = parser.parse_args(argv)
     if args.method == 'combine' and not args.src2:
         parser.error('--method combine needs --src2')
@@ -108,13 +120,13 @@ def _names(values: Optional[Sequence[str]]) -> Optional[Tuple[str, ...]]:
     return tuple(values)
 
 
-def _load(path: str, what: str) -> dict:
+def _load(path: str, what: str, device: torch.device) -> dict:
     problem = checkpoint_problem(path)
     if problem is not None:
         if not osp.isfile(path):
             raise FileNotFoundError(f'{what} checkpoint not found: {path}')
         raise CheckpointError(f'{what} checkpoint {path} {problem}')
-    checkpoint = _load_checkpoint(path, map_location='cpu')
+    checkpoint = _load_checkpoint(path, map_location=device)
     if not isinstance(checkpoint, dict):
         raise CheckpointError(
             f'{path} is not a checkpoint (a dict of weights)')
@@ -155,13 +167,14 @@ def _config_target(
         raise ConfigError(f'{config}: train_dataloader.dataset names no '
                           'classes')
     classes = dataset['classes']
-    if isinstance(classes, str):
-        novel = get_novel_classes(classes)
-        classes = get_split_classes(classes)
-    else:
-        novel = None
-    if dataset.get('novel_classes') is not None:
-        novel = tuple(dataset['novel_classes'])
+    novel = get_novel_classes(classes) if is_split_name(classes) else None
+    classes = read_dataset_classes(classes, 'train_dataloader.dataset.classes',
+                                   config)
+    novel_classes = as_class_names(
+        dataset.get('novel_classes'), 'train_dataloader.dataset.novel_classes',
+        config)
+    if novel_classes is not None:
+        novel = novel_classes
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.get('backbone', {}).pop('init_cfg', None)
     with DefaultScope.overwrite_default_scope(
@@ -185,7 +198,14 @@ def _default_target(source_classes: Tuple[str, ...]) -> Tuple[str, ...]:
 
 
 def _save(checkpoint: dict, path: str) -> None:
-    """Write all or nothing (a temporary file renamed over ``path``)."""
+    """Write all or nothing (a temporary file renamed over ``path``), with
+    the tensors of ``state_dict`` on the CPU."""
+    checkpoint = dict(
+        checkpoint,
+        state_dict={
+            name: value.cpu() if isinstance(value, torch.Tensor) else value
+            for name, value in checkpoint['state_dict'].items()
+        })
     with atomic_write(path, 'wb') as f:
         torch.save(checkpoint, f)
 
@@ -193,7 +213,8 @@ def _save(checkpoint: dict, path: str) -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     with user_errors('initialize_bbox_head'):
-        checkpoint = _load(args.src1, 'base')
+        device = resolve_device(args.device)
+        checkpoint = _load(args.src1, 'base', device)
         state_dict = checkpoint.get('state_dict', checkpoint)
         source_classes = _checkpoint_classes(checkpoint, args.src1,
                                              _names(args.base_classes),
@@ -212,7 +233,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             novel = tuple(c for c in target or () if c not in source_classes)
         novel_state, novel_source = None, None
         if args.method == 'combine':
-            novel_checkpoint = _load(args.src2, 'novel')
+            novel_checkpoint = _load(args.src2, 'novel', device)
             novel_state = novel_checkpoint.get('state_dict', novel_checkpoint)
             given = _names(args.src2_classes)
             stored = checkpoint_classes(novel_checkpoint)

@@ -21,3 +21,8 @@ model = dict(
             prefix='backbone.')),
     head=dict(
         type='MetaBaselineHead', temperature=10.0, learnable_temperature=True))
+
+# validation as the original's: task by task, the support images through the
+# model in training mode (BatchNorm on the support batch's statistics), the
+# query images in evaluation mode
+val_cfg = dict(meta_test_cfg=dict(fast_test=False, support_train_mode=True))

@@ -3,12 +3,16 @@ _base_ = [
     '../../_base_/schedules/sgd_200epoch.py'
 ]
 
+# The base-class head has 100 outputs for the 64 base classes, as the
+# original's (its model-zoo numbers and checkpoints come from it): the 36
+# outputs no image belongs to take part in every softmax, which changes
+# training. num_classes=_base_.num_base_classes gives one output per class.
 model = dict(
     type='NegMargin',
     backbone=dict(type='Conv4'),
     head=dict(
         type='NegMarginHead',
-        num_classes=_base_.num_base_classes,
+        num_classes=100,
         in_channels=1600,
         metric_type='cosine',
         margin=-0.005,

@@ -7,3 +7,8 @@ model = dict(
     type='ProtoNet',
     backbone=dict(type='Conv4'),
     head=dict(type='PrototypeHead'))
+
+# validation as the original's: task by task, the support images through the
+# model in training mode (BatchNorm on the support batch's statistics), the
+# query images in evaluation mode
+val_cfg = dict(meta_test_cfg=dict(fast_test=False, support_train_mode=True))

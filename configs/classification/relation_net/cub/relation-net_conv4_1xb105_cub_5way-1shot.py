@@ -11,5 +11,9 @@ model = dict(
 
 # the relation module scores every (query, class) pair; answering 10 tasks
 # at a time (about 2 GB for Conv4 maps) bounds the memory of the meta test
-val_cfg = dict(meta_test_cfg=dict(tasks_per_batch=10))
 test_cfg = dict(meta_test_cfg=dict(tasks_per_batch=10))
+
+# validation as the original's: task by task, the support images through the
+# model in training mode (BatchNorm on the support batch's statistics), the
+# query images in evaluation mode
+val_cfg = dict(meta_test_cfg=dict(fast_test=False, support_train_mode=True))

@@ -2,18 +2,20 @@
 # res5 as the shared RoI head on 14x14 RoIAlign features), as the original
 # toolbox's `faster_rcnn_r50_caffe_c4.py`: Detectron2's ImageNet weights,
 # frozen BN, anchors of 5 scales x 3 ratios ordered ratio-major
-# (`scale_major=False`), 2000 training / 1000 test proposals. Query-support
-# methods change the detector, the heads and `num_classes`.
+# (`scale_major=False`), 2000 training / 1000 test proposals; images are
+# padded only to the largest of their batch (the original's C4 pipelines
+# have no `Pad`). Query-support methods change the detector, the heads and
+# `num_classes`.
 pretrained = 'open-mmlab://detectron2/resnet50_caffe'
 norm_cfg = dict(type='BN', requires_grad=False)
 model = dict(
     type='FasterRCNN',
     data_preprocessor=dict(
-        type='DetDataPreprocessor',
+        type='FewShotDetDataPreprocessor',
         mean=[103.530, 116.280, 123.675],
         std=[1.0, 1.0, 1.0],
         bgr_to_rgb=False,
-        pad_size_divisor=32),
+        pad_size_divisor=1),
     backbone=dict(
         type='ResNet',
         depth=50,

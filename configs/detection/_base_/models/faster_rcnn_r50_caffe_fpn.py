@@ -1,11 +1,13 @@
 # Faster R-CNN with a caffe-style ResNet-50 (BGR input, std 1, frozen BN) and
 # FPN, as the original toolbox's `faster_rcnn_r50_caffe_fpn.py` (Detectron2's
 # ImageNet weights, L1 box losses, Caffe2Xavier init of FPN and shared FCs).
+# Training and test images are padded to multiples of 32, as by the
+# original's pipelines (`test_pad_size_divisor` pads test images otherwise).
 # Methods change the depth, the box head and `num_classes`.
 model = dict(
     type='FasterRCNN',
     data_preprocessor=dict(
-        type='DetDataPreprocessor',
+        type='FewShotDetDataPreprocessor',
         mean=[103.530, 116.280, 123.675],
         std=[1.0, 1.0, 1.0],
         bgr_to_rgb=False,

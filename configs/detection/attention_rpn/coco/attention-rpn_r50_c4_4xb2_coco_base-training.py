@@ -23,5 +23,5 @@ param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=1000),
     dict(type='MultiStepLR', by_epoch=False, milestones=[112000, 120000])
 ]
-train_cfg = dict(max_iters=120000, val_interval=80000)
+train_cfg = dict(max_iters=120000, val_interval=60000)
 default_hooks = dict(checkpoint=dict(interval=20000))

@@ -1,8 +1,7 @@
 # FSDetView 10-shot fine-tuning on COCO: the COCO base model, 10 instances
 # of each of the 80 classes (benchmark split) as queries and 80-way 1-shot
-# supports; backbone and RPN frozen, the res5 head, the aggregators and the
-# box head train; constant learning rate 0.001, 5k iterations (8 GPUs x 4
-# images).
+# supports; backbone, RPN, res5 head and aggregators frozen, the box head
+# trains; constant learning rate 0.001, 5k iterations (8 GPUs x 4 images).
 _base_ = [
     '../../_base_/datasets/nway_kshot/few_shot_coco.py',
     '../fsdetview_r50_c4_fine-tuning.py', '../../_base_/default_runtime.py'
@@ -20,4 +19,4 @@ param_scheduler = []
 train_cfg = dict(max_iters=5000, val_interval=1000)
 default_hooks = dict(checkpoint=dict(interval=1000))
 load_from = ('work_dirs/fsdetview_r50_c4_8xb4_coco_base-training/'
-             'iter_120000.pth')
+             'iter_80000.pth')

@@ -2,7 +2,8 @@
 # MPSR base training with a new classifier for the 8 classes (fc_cls
 # re-initialised, std 0.001; the class-agnostic regressor is kept), one
 # instance of each class (split seed 0) in both branches, the backbone
-# frozen (as the original's low-shot configs), the rest trains. MPSR's
+# frozen (a choice of the toy recipe; the original's configs never freeze
+# it), the rest trains. MPSR's
 # fine-tuning schedule made short: bias lr x2 and no bias decay, a quarter
 # of the iterations warm-up from lr / 3, a step at 65%; lr 0.002 (at the
 # original's 0.005 the toy model forgets its base classes within these 300

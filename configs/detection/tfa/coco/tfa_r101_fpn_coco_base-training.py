@@ -1,5 +1,7 @@
 # TFA base training on COCO: plain Faster R-CNN R101-FPN on the 60 base
-# classes, initialised from Detectron2's ImageNet ResNet-101 (caffe).
+# classes, initialised from Detectron2's ImageNet ResNet-101 (caffe). The
+# images come from an infinite sampler, as in the original toolbox (its VOC
+# base trainings use a regular one).
 _base_ = [
     '../../_base_/datasets/fine_tune_based/base_coco.py',
     '../../_base_/schedules/schedule.py',
@@ -7,7 +9,9 @@ _base_ = [
     '../../_base_/default_runtime.py'
 ]
 classes = 'BASE_CLASSES'
-train_dataloader = dict(dataset=dict(classes=classes))
+train_dataloader = dict(
+    sampler=dict(type='DistributedInfiniteSampler', shuffle=True),
+    dataset=dict(classes=classes))
 val_dataloader = dict(dataset=dict(classes=classes))
 test_dataloader = val_dataloader
 model = dict(

@@ -2,16 +2,16 @@
 from typing import List, Optional, Sequence
 
 import torch
-from mmdet.models.data_preprocessors import DetDataPreprocessor
 from mmdet.models.utils.misc import samplelist_boxtype2tensor
 from mmengine.model import stack_batch
 
 from mmfewshot.detection.registry import MODELS
 from mmfewshot.utils import ConfigError
+from .few_shot_det_data_preprocessor import FewShotDetDataPreprocessor
 
 
 @MODELS.register_module()
-class QuerySupportDataPreprocessor(DetDataPreprocessor):
+class QuerySupportDataPreprocessor(FewShotDetDataPreprocessor):
     """Normalises query images as mmdet does and support images on their
     own.
 
@@ -27,9 +27,10 @@ class QuerySupportDataPreprocessor(DetDataPreprocessor):
     - model initialisation, ``{'support_data': batch}``: the support path,
       returned as ``inputs`` / ``data_samples`` (``mode='model_init'``).
 
-    The query path is mmdet's ``DetDataPreprocessor`` (this class's base),
-    configured by all arguments but ``support``. The support path converts
-    every image to float, swaps the first three channels when
+    The query path is mmdet's ``DetDataPreprocessor`` with its own padding
+    of test batches (:class:`FewShotDetDataPreprocessor`, this class's
+    base), configured by all arguments but ``support``. The support path
+    converts every image to float, swaps the first three channels when
     ``bgr_to_rgb`` and normalises each channel with ``mean`` / ``std``; a
     4-channel image + mask of ``GenerateMask`` takes 4 values, e.g.
     ``mean=[103.53, 116.28, 123.675, 0], std=[1, 1, 1, 255]`` turns the 255
@@ -44,8 +45,9 @@ class QuerySupportDataPreprocessor(DetDataPreprocessor):
             per input channel, or one for all), ``bgr_to_rgb`` and
             ``pad_size_divisor`` (default 1); ``mean``, ``std`` and
             ``bgr_to_rgb`` default to those of the query path.
-        **kwargs: Arguments of ``DetDataPreprocessor`` for the query path
-            (``mean``, ``std``, ``bgr_to_rgb``, ``pad_size_divisor``,
+        **kwargs: Arguments of ``FewShotDetDataPreprocessor`` for the
+            query path (``mean``, ``std``, ``bgr_to_rgb``,
+            ``pad_size_divisor`` and ``test_pad_size_divisor``,
             ``batch_augments``, ``non_blocking`` ...).
     """
 
@@ -81,8 +83,8 @@ class QuerySupportDataPreprocessor(DetDataPreprocessor):
 
         Args:
             data: The batch from a dataloader.
-            training: Whether the batch is for training (batch augments of
-                the query path).
+            training: Whether the batch is for training (batch augments and
+                the training padding of the query path).
 
         Returns:
             The keyword arguments of the detector's ``forward``.

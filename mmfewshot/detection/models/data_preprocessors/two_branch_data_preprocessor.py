@@ -1,14 +1,13 @@
 """The data preprocessor of MPSR: main images and auxiliary object crops."""
 from typing import Any, List
 
-from mmdet.models.data_preprocessors import DetDataPreprocessor
-
 from mmfewshot.detection.registry import MODELS
 from mmfewshot.utils import DataError
+from .few_shot_det_data_preprocessor import FewShotDetDataPreprocessor
 
 
 @MODELS.register_module()
-class TwoBranchDataPreprocessor(DetDataPreprocessor):
+class TwoBranchDataPreprocessor(FewShotDetDataPreprocessor):
     """mmdet's ``DetDataPreprocessor`` for the main images, and the same
     normalisation for the auxiliary crops of MPSR, scale by scale.
 
@@ -17,8 +16,8 @@ class TwoBranchDataPreprocessor(DetDataPreprocessor):
     - training, ``{'main_data': batch, 'auxiliary_data': [batch, ...]}``
       (from :class:`~mmfewshot.detection.datasets.TwoBranchDataloader`):
       the main batch goes through ``DetDataPreprocessor`` (batch
-      augmentations included); every batch of ``auxiliary_data`` holds the
-      crops of one scale (see
+      augmentations included, padded to ``pad_size_divisor``); every batch
+      of ``auxiliary_data`` holds the crops of one scale (see
       :mod:`~mmfewshot.detection.datasets.multi_scale_transforms`) and is
       normalised, padded to ``pad_size_divisor`` and stacked the same way,
       without batch augmentations. Returns ``inputs`` / ``data_samples``
@@ -26,12 +25,13 @@ class TwoBranchDataPreprocessor(DetDataPreprocessor):
       ``auxiliary_data_samples`` (one list per scale), which
       :class:`~mmfewshot.detection.models.MPSR`'s ``loss`` takes;
     - validation and test, ``{'inputs': ..., 'data_samples': ...}``: the
-      main path only.
+      main path only, padded to ``test_pad_size_divisor``.
 
     Args:
-        **kwargs: Arguments of mmdet's ``DetDataPreprocessor`` (``mean``,
-            ``std``, ``bgr_to_rgb``, ``pad_size_divisor``,
-            ``batch_augments`` ...), used for both branches.
+        **kwargs: Arguments of :class:`FewShotDetDataPreprocessor`
+            (``mean``, ``std``, ``bgr_to_rgb``, ``pad_size_divisor``,
+            ``test_pad_size_divisor``, ``batch_augments`` ...), used for
+            both branches.
     """
 
     def forward(self, data: dict, training: bool = False) -> dict:
@@ -59,11 +59,12 @@ class TwoBranchDataPreprocessor(DetDataPreprocessor):
                 "'auxiliary_data', a list of per-scale batches (the "
                 'auxiliary pipeline must end with MultiImagePackDetInputs), '
                 f'got {type(auxiliary_batches).__name__}')
-        preprocess = super().forward
-        main = preprocess(data['main_data'], training)
-        # training=False: no batch augmentations on the crops
+        main = super().forward(data['main_data'], training)
+        # training=False: no batch augmentations on the crops, which are
+        # padded as training images
         auxiliary: List[Any] = [
-            preprocess(batch, False) for batch in auxiliary_batches
+            self.preprocess_padded(batch, False, self.train_pad_size_divisor)
+            for batch in auxiliary_batches
         ]
         return dict(
             inputs=main['inputs'],

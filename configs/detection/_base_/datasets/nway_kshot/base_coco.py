@@ -1,11 +1,12 @@
 # Base training of Meta R-CNN style detectors on COCO (TFA's
 # trainvalno5k.json): batches of query images (1000x600, flipped) paired
-# with a 60-way 1-shot support batch per iteration (each shot from another
-# image, from at most 200 instances of every class), support instances as
-# 224x224 image + mask. Model initialisation with the support instances of
-# training before every validation and test (COCO 5k); the checkpoints
-# carry them. The method config names the classes and evaluated splits.
-# Data layout: tools/data/detection/coco/README.md.
+# with a 60-way 1-shot support batch per iteration, drawn from a pool of at
+# most 200 instances a class that keeps, image by image in dataset order,
+# the first instance whose class still has room (as the original), support
+# instances as 224x224 image + mask. Model initialisation with the support
+# instances of training before every validation and test (COCO 5k); the
+# checkpoints carry them. The method config names the classes and evaluated
+# splits. Data layout: tools/data/detection/coco/README.md.
 _base_ = ['../fine_tune_based/base_coco.py', '../../schedules/schedule.py']
 query_pipeline = [
     dict(type='LoadImageFromFile'),

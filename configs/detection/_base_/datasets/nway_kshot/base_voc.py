@@ -1,13 +1,14 @@
 # Base training of Meta R-CNN style detectors on PASCAL VOC 2007+2012
 # trainval: batches of query images (difficult boxes are targets, resized
 # to 1000x600, flipped) paired with one N-way K-shot support batch per
-# iteration (15 ways x 1 shot, each shot from another image, from at most
-# 200 instances of every class, difficult boxes left out), each support
-# instance its whole image resized to 224x224 with the box mask as a fourth
-# channel. Before every validation and test, the detector is initialised
-# with the support instances of training (model_init_dataloader) and the
-# checkpoints carry them. The method config names the classes of all
-# datasets and the evaluated splits. Data layout:
+# iteration (15 ways x 1 shot, difficult boxes left out) drawn from a pool
+# of at most 200 instances a class that keeps, image by image in dataset
+# order, the first instance whose class still has room (as the original),
+# each support instance its whole image resized to 224x224 with the box
+# mask as a fourth channel. Before every validation and test, the detector
+# is initialised with the support instances of training
+# (model_init_dataloader) and the checkpoints carry them. The method config
+# names the classes of all datasets and the evaluated splits. Data layout:
 # tools/data/detection/voc/README.md.
 _base_ = ['../fine_tune_based/base_voc.py', '../../schedules/schedule.py']
 data_root = 'data/VOCdevkit/'

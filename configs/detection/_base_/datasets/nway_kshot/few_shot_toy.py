@@ -16,6 +16,10 @@ train_dataloader = dict(
         num_support_shots=1,
         one_support_shot_per_image=True,
         num_used_support_shots=30,
+        # one shot per image drawn among all images holding a class: the
+        # original's pool (the first instance of an image whose class has
+        # room) can leave a class of a K-shot set without any instance
+        support_pool='random',
         query_dataset=dict(
             type='FewShotVOCDefaultDataset',
             data_root={{_base_.data_root}},

@@ -1,5 +1,4 @@
-# MPSR 1-shot fine-tuning on VOC split 3, as split 1 with the backbone
-# frozen (as the original config).
+# MPSR 1-shot fine-tuning on VOC split 3, as split 1.
 _base_ = ['../split1/mpsr_r101_fpn_2xb2_voc-split1_1shot-fine-tuning.py']
 classes = 'ALL_CLASSES_SPLIT3'
 train_dataloader = dict(
@@ -12,6 +11,5 @@ test_dataloader = val_dataloader
 val_evaluator = dict(
     class_splits=['BASE_CLASSES_SPLIT3', 'NOVEL_CLASSES_SPLIT3'])
 test_evaluator = val_evaluator
-model = dict(frozen_parameters=['backbone'])
 load_from = ('work_dirs/mpsr_r101_fpn_2xb2_voc-split3_base-training/'
              'iter_36000.pth')

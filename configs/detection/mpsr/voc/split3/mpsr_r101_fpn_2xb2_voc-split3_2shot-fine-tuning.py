@@ -1,8 +1,10 @@
-# MPSR 2-shot fine-tuning on VOC split 3, as split 1.
+# MPSR 2-shot fine-tuning on VOC split 3, as split 1 but with the
+# auxiliary objects of rarer classes repeated (as the original config).
 _base_ = ['../split1/mpsr_r101_fpn_2xb2_voc-split1_2shot-fine-tuning.py']
 classes = 'ALL_CLASSES_SPLIT3'
 train_dataloader = dict(
     dataset=dict(
+        reweight_dataset=True,
         main_dataset=dict(
             ann_cfg=[dict(method='MPSR', setting='SPLIT3_2SHOT')],
             classes=classes)))
