@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help install test docs demo demo-detection demo-defrcn demo-seeds gpu-check lint clean
+.PHONY: help install test docs demo demo-detection demo-defrcn demo-seeds demo-defrcn-seeds gpu-check lint clean
 
 help:
 	@echo "make install   create $(VENV) with torch, mmcv (with ops), mmengine, mmpretrain, mmdet and mmfewshot"
@@ -12,6 +12,7 @@ help:
 	@echo "make demo-detection  toy detection data, TFA base training, surgery, 1/5-shot fine-tuning, test, demo"
 	@echo "make demo-defrcn  toy detection data, DeFRCN base training, surgery, 1/5-shot fine-tuning, test with and without calibration"
 	@echo "make demo-seeds  TFA on the toy detection data over 5 split seeds x 1/5 shots: mean and 95% CI (table, json, plot)"
+	@echo "make demo-defrcn-seeds  the same for DeFRCN (gFSOD, calibrated), next to TFA's"
 	@echo "make docs      build the documentation site into docs/_build/html (warnings are errors)"
 	@echo "make gpu-check every method's training steps on the GPU against the CPU, tests and tools on the GPU"
 
@@ -49,6 +50,9 @@ demo-defrcn: $(STAMP)
 
 demo-seeds: $(STAMP)
 	bash tools/demo_detection_seeds.sh
+
+demo-defrcn-seeds: $(STAMP)
+	METHOD=defrcn bash tools/demo_detection_seeds.sh
 
 GPU_CHECK_ARGS ?= --tools --out work_dirs/gpu_check/results.json
 gpu-check: $(STAMP)
