@@ -61,7 +61,8 @@ def init_detector(config: Union[str, Config],
     Returns:
         The model in eval mode, with its config at ``model.cfg`` and
         ``model.dataset_meta['classes']`` taken from the checkpoint (else
-        from the test dataset's ``classes``).
+        from the test dataset's ``classes``), and ``novel_classes`` when
+        the checkpoint names them (DeFRCN calibrates those).
 
     Raises:
         ConfigError: a config without a test dataset, or a device that is
@@ -85,7 +86,7 @@ def init_detector(config: Union[str, Config],
     with DefaultScope.overwrite_default_scope(
             cfg.get('default_scope', 'mmfewshot_det')):
         model = MODELS.build(model_cfg)
-    classes = None
+    classes, meta = None, {}
     if checkpoint is not None:
         meta = load_detector_checkpoint(model, checkpoint, model_cfg)
         classes = checkpoint_classes(dict(meta=meta))
@@ -97,6 +98,9 @@ def init_detector(config: Union[str, Config],
                                            'test_dataloader.dataset.classes',
                                            'init_detector')
     model.dataset_meta = dict(classes=tuple(classes or ()))
+    novel = (meta.get('dataset_meta') or {}).get('novel_classes')
+    if novel is not None:
+        model.dataset_meta['novel_classes'] = tuple(novel)
     model.cfg = cfg
     model.to(device)
     model.eval()

@@ -16,6 +16,7 @@ from .dataloader_wrappers import (NWayKShotDataloader, TwoBranchDataloader,
                                   collate_support_batches)
 from .dataset_wrappers import (NWayKShotDataset, QueryAwareDataset,
                                TwoBranchDataset)
+from .keep_original_image import KeepOriginalImage
 from .multi_scale_transforms import (CropSquareInstance,
                                      MultiImagePackDetInputs,
                                      MultiImageRandomCrop,
@@ -42,6 +43,6 @@ __all__ = [
     'build_nway_kshot_dataloader', 'build_two_branch_dataloader',
     'collate_support_batches', 'CropSquareInstance', 'ResizeToMultiScale',
     'MultiImageRandomCrop', 'MultiImageRandomFlip', 'MultiImagePackDetInputs',
-    'SPLIT_SEED_KEY', 'apply_split_seed', 'benchmark_entries',
-    'few_shot_setting'
+    'KeepOriginalImage', 'SPLIT_SEED_KEY', 'apply_split_seed',
+    'benchmark_entries', 'few_shot_setting'
 ]
