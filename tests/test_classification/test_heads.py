@@ -74,7 +74,8 @@ def test_meta_baseline_head_is_scaled_cosine_to_centroids():
 
 
 def test_matching_head_probabilities_are_attention_per_class():
-    head = MODELS.build(dict(type='MatchingHead', temperature=1.0))
+    head = MODELS.build(
+        dict(type='MatchingHead', temperature=1.0, softmax_scores=False))
     support, labels, query, _ = episode(num_tasks=1)
     log_probs = head.predict(head.adapt(support, labels, 5), query)
     probs = head.scores_to_probs(log_probs)
@@ -84,6 +85,10 @@ def test_matching_head_probabilities_are_attention_per_class():
     attention = similarity.softmax(-1)
     expected = attention.view(20, 5, 2).sum(-1)
     torch.testing.assert_close(probs[0], expected, rtol=1e-5, atol=1e-6)
+    # as the original (the default): the softmax of the mean attentions
+    head.softmax_scores = True
+    torch.testing.assert_close(
+        head.scores_to_probs(log_probs)[0], (expected / 2).softmax(-1))
 
 
 def test_relation_head_scores_pairs_of_query_and_mean_class_map():

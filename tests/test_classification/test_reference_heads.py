@@ -97,9 +97,10 @@ def test_matching_net_class_score_is_mean_attention():
     # about 1/2 (a sum would give a loss of about 0)
     assert loss['loss'].item() == pytest.approx(-math.log(class_scores[0]))
     assert loss['loss'].item() == pytest.approx(math.log(2), abs=1e-6)
+    # the original's probabilities: the softmax of the class scores
     probs = head.scores_to_probs(scores)
-    torch.testing.assert_close(probs[0, 0, 0],
-                               torch.tensor(class_scores[0] * 2))
+    torch.testing.assert_close(probs[0, 0],
+                               torch.tensor(class_scores).softmax(-1))
 
 
 # -- Meta-Baseline ------------------------------------------------------------

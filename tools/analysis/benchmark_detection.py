@@ -8,7 +8,8 @@ base-training model, the TFA fine-tuning model (cosine classifier,
 everything but the last layers frozen, frozen parameters left out of the
 optimizer), FSCE's contrastive fine-tuning model, MPSR's base training and
 fine-tuning models, the query-support detectors (Meta R-CNN, FSDetView,
-Attention-RPN), ... All get the same synthetic batch (images of one size
+Attention-RPN), DeFRCN's base training and fine-tuning models, ... All
+get the same synthetic batch (images of one size
 with a few boxes each; the labels fit each model's classes; MPSR also gets
 its batch of object crops at each of its 6 scales, the extra work of its
 auxiliary branch; a query-support detector its support instances: an
@@ -17,13 +18,17 @@ image, at the sizes of its support pipeline) and run whole training steps
 (data preprocessor, forward, backward, SGD step) in interleaved rounds
 (each round in another order); the median step time of each and its ratio
 to Faster R-CNN with the same backbone (the C4 detectors next to a plain
-C4 Faster R-CNN of their depth) are printed, then test-time images per
-second. A query-support detector is first initialised with one support
-instance of each of ``--test-classes`` classes (all its classes when it has
-fewer, as a base-training model); it detects them all in one
+C4 Faster R-CNN of their depth and RoI size) are printed, then test-time
+images per second. A query-support detector is first initialised with one
+support instance of each of ``--test-classes`` classes (all its classes
+when it has fewer, as a base-training model); it detects them all in one
 pass, and the last column times the same detections class by class (the
-original toolbox's loop). Ratios are only meaningful on an otherwise idle
-machine.
+original toolbox's loop). DeFRCN's fine-tuning model is timed at test
+time with its Prototypical Calibration Block (random classifier weights,
+prototypes of one support box of each class in an image of the input size)
+and without it; both keep every detection (score threshold 0, 100 per
+image) and the block re-scores all of them, its most expensive case.
+Ratios are only meaningful on an otherwise idle machine.
 
 Example::
 
@@ -47,15 +52,17 @@ from terminaltables import AsciiTable
 
 import mmfewshot.detection  # noqa: F401
 from mmfewshot.detection.engine import run_model_init
-from mmfewshot.detection.models import QuerySupportDetector
+from mmfewshot.detection.models import DeFRCN, QuerySupportDetector
 from mmfewshot.detection.registry import MODELS
 
 BASE_CONFIG = ('configs/detection/tfa/voc/split1/'
                'tfa_r101_fpn_voc-split1_base-training.py')
-# (row name, config of the method's training step, detector type to build
-# it as or None); every method adds its rows here
+DEFRCN_FINE_TUNING = ('configs/detection/defrcn/voc/split1/'
+                      'defrcn_r101_c4_gfsod_voc-split1_1shot-fine-tuning.py')
+# (row name, config of the method's training step, changes to its model
+# config or None); every method adds its rows here
 METHODS = [
-    ('TFA base training', BASE_CONFIG, 'TFA'),
+    ('TFA base training', BASE_CONFIG, dict(type='TFA')),
     ('TFA fine-tuning', 'configs/detection/tfa/voc/split1/'
      'tfa_r101_fpn_voc-split1_1shot-fine-tuning.py', None),
     ('FSCE fine-tuning, contrastive', 'configs/detection/fsce/voc/split1/'
@@ -76,6 +83,12 @@ METHODS = [
      'split1/attention-rpn_r50_c4_voc-split1_base-training.py', None),
     ('Attention-RPN fine-tuning', 'configs/detection/attention_rpn/voc/'
      'split1/attention-rpn_r50_c4_voc-split1_1shot-fine-tuning.py', None),
+    ('DeFRCN base training', 'configs/detection/defrcn/voc/split1/'
+     'defrcn_r101_c4_voc-split1_base-training.py', None),
+    ('DeFRCN fine-tuning, calibrated', DEFRCN_FINE_TUNING,
+     dict(calibration=dict(calibrated_classes='all', score_range=(0, 1)))),
+    ('DeFRCN fine-tuning, no calibration', DEFRCN_FINE_TUNING,
+     dict(calibration=None)),
 ]
 REFERENCE = 'Faster R-CNN (mmdet)'
 C4_MODEL = 'configs/detection/_base_/models/faster_rcnn_r50_caffe_c4.py'
@@ -247,13 +260,21 @@ def with_support(batch: dict, cfg: Config, num_classes: int) -> dict:
 
 def reference_of(cfg: Config) -> Tuple[str, Config]:
     """The plain Faster R-CNN a method is compared with: the FPN base model,
-    or a C4 one of the same depth for C4 detectors."""
+    or a C4 one of the same depth and RoI size for C4 detectors (DeFRCN
+    pools 7x7 RoIs, mmdet's C4 model 14x14)."""
     backbone = cfg.model.backbone
     if backbone.get('num_stages', 4) == 4:
         return REFERENCE, None
     plain = Config.fromfile(C4_MODEL).model
     plain.backbone.depth = backbone.depth
-    return f'Faster R-CNN R{backbone.depth}-C4 (mmdet)', plain
+    name = f'Faster R-CNN R{backbone.depth}-C4 (mmdet)'
+    roi_size = cfg.model.roi_head.bbox_roi_extractor.roi_layer.output_size
+    if roi_size != plain.roi_head.bbox_roi_extractor.roi_layer.output_size:
+        plain.roi_head.bbox_roi_extractor.roi_layer.output_size = roi_size
+        plain.roi_head.bbox_head.roi_feat_size = \
+            cfg.model.roi_head.bbox_head.roi_feat_size
+        name = f'{name[:-8]}, RoIAlign {roi_size} (mmdet)'
+    return name, plain
 
 
 def build(model_cfg: dict, scope: str, device: torch.device):
@@ -261,6 +282,9 @@ def build(model_cfg: dict, scope: str, device: torch.device):
     for part in (model_cfg.get('backbone', {}),
                  model_cfg.get('roi_head', {}).get('shared_head') or {}):
         part.pop('init_cfg', None)
+    if model_cfg.get('calibration'):
+        # DeFRCN's ImageNet classifier: random weights
+        model_cfg.calibration.checkpoint = None
     with DefaultScope.overwrite_default_scope(scope):
         if scope == 'mmdet':
             from mmdet.registry import MODELS as MMDET_MODELS
@@ -286,6 +310,25 @@ def class_loop_times(model: QuerySupportDetector, batch: dict, repeats: int,
         return [timed(one_class_at_a_time, device) for _ in range(repeats)]
     finally:
         model.support_cache = cache
+
+
+def calibrate_every_detection(model: DeFRCN, batch: dict,
+                              num_classes: int) -> None:
+    """Keep all detections of a DeFRCN model (score threshold 0), give the
+    test batch its images as loaded and, with a calibration block,
+    prototypes of every class (one support box each in an image of the
+    batch's size)."""
+    model.test_cfg.rcnn.score_thr = 0.0
+    model.roi_head.test_cfg.score_thr = 0.0
+    for image, sample in zip(batch['inputs'], batch['data_samples']):
+        sample.set_metainfo(dict(ori_img=image.permute(1, 2, 0).numpy()))
+    if model.calibration is None:
+        return
+    height, width = batch['inputs'][0].shape[-2:]
+    run_model_init(model, [
+        support_instances(num_classes, list(range(num_classes)),
+                          (width, height), 3)
+    ])
 
 
 def timed(function: Callable, device: torch.device) -> float:
@@ -316,7 +359,7 @@ def main() -> None:
         }
     configs = {}
     references = {REFERENCE: REFERENCE}
-    for name, config, detector_type in METHODS:
+    for name, config, changes in METHODS:
         if args.methods and not any(word in name for word in args.methods):
             continue
         cfg = configs[name] = Config.fromfile(config)
@@ -328,8 +371,12 @@ def main() -> None:
                     models[references[name]], optim_cfg)
             references[references[name]] = references[name]
         model_cfg = copy.deepcopy(cfg.model)
-        if detector_type is not None:
-            model_cfg.type = detector_type
+        for key, value in (changes or {}).items():
+            if isinstance(value, dict) and isinstance(
+                    model_cfg.get(key), dict):
+                model_cfg[key].update(value)
+            else:
+                model_cfg[key] = value
         models[name] = build(model_cfg, 'mmfewshot_det', device)
         with DefaultScope.overwrite_default_scope('mmfewshot_det'):
             optim_wrappers[name] = build_optim_wrapper(models[name],
@@ -370,6 +417,8 @@ def main() -> None:
         model.eval()
         single = synthetic_batch(1, height, width, num_classes[name])
         with torch.no_grad():
+            if isinstance(model, DeFRCN):
+                calibrate_every_detection(model, single, num_classes[name])
             if isinstance(model, QuerySupportDetector):
                 # --test-classes, or all the classes of a smaller model
                 classes = min(args.test_classes, num_classes[name])
@@ -403,8 +452,9 @@ def main() -> None:
           f'{args.batch_size} x {height}x{width}, median of {args.rounds} '
           f'rounds; reference backbone {base_cfg.model.backbone.type}-'
           f'{base_cfg.model.backbone.depth} (C4 detectors: C4 Faster R-CNN '
-          f'of their depth); query-support test: {args.test_classes} '
-          'classes (fewer for a model of fewer classes)')
+          'of their depth and RoI size); query-support test: '
+          f'{args.test_classes} classes (fewer for a model of fewer '
+          'classes)')
     print(AsciiTable(rows).table)
 
 

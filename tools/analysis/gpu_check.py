@@ -124,6 +124,8 @@ METHODS: List[Method] = [
            'fsdetview_tiny-r18_c4_toy_base-training.py'),
     Method('Attention-RPN', 'det', f'{DET_CONFIGS}/attention_rpn/toy/'
            'attention-rpn_tiny-r18_c4_toy_base-training.py'),
+    Method('DeFRCN', 'det', f'{DET_CONFIGS}/defrcn/toy/'
+           'defrcn_tiny-r18_c4_toy_base-training.py'),
 ]
 SCOPES = dict(cls='mmfewshot_cls', det='mmfewshot_det')
 # the data root the detection toy configs name

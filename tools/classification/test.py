@@ -10,17 +10,21 @@ import sys
 
 from mmengine.fileio import dump
 
-from mmfewshot.classification.apis import format_meta_test_result
+from mmfewshot.classification.apis import (format_meta_test_result,
+                                           load_classifier_checkpoint)
 from mmfewshot.utils import (add_run_args, apply_run_args, atomic_write,
-                             build_runner, init_dist_env,
-                             load_checkpoint_strict, load_config, user_errors)
+                             build_runner, init_dist_env, load_config,
+                             user_errors)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Meta-test a few-shot classifier')
     parser.add_argument('config', help='config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'checkpoint',
+        help='checkpoint file (one of the original toolbox is converted on '
+        'the fly)')
     parser.add_argument(
         '--show-task-results',
         action='store_true',
@@ -49,7 +53,7 @@ def main(argv=None) -> None:
             cfg.test_evaluator = evaluator
         init_dist_env(args.launcher)
         runner = build_runner(cfg)
-        load_checkpoint_strict(runner.model, args.checkpoint)
+        load_classifier_checkpoint(runner.model, args.checkpoint)
         metrics = runner.test()
     if runner.rank == 0:
         out = args.out or osp.join(runner.work_dir, 'meta_test_results.json')

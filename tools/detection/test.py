@@ -13,11 +13,12 @@ from mmdet.evaluation import DumpDetResults
 
 from mmfewshot.detection.apis import (TEST_RESULTS_FILE, config_digest,
                                       evaluated_splits, format_split_table,
+                                      load_detector_checkpoint,
                                       restore_support_set)
 from mmfewshot.detection.datasets import apply_split_seed, few_shot_setting
 from mmfewshot.utils import (ConfigError, add_run_args, apply_run_args,
                              atomic_write, build_runner, init_dist_env,
-                             load_checkpoint_strict, load_config, user_errors)
+                             load_config, user_errors)
 
 TABLE_TITLE = 'AP by class split (%):'
 
@@ -73,7 +74,10 @@ def main(argv=None) -> None:
         if args.out is not None:
             runner.test_evaluator.metrics.append(
                 DumpDetResults(out_file_path=args.out))
-        meta = load_checkpoint_strict(runner.model, args.checkpoint)
+        # an unconverted checkpoint of the original toolbox is refused with
+        # the converter command
+        meta = load_detector_checkpoint(runner.model, args.checkpoint,
+                                        cfg.model)
         # query-support detectors: the support set the checkpoint carries
         restore_support_set(runner, meta)
         metrics = runner.test()

@@ -11,9 +11,9 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import DefaultScope
 
 from mmfewshot.classification.registry import MODELS, TRANSFORMS
-from mmfewshot.utils import (ConfigError, DataError, load_checkpoint_strict,
-                             load_config, resolve_device)
+from mmfewshot.utils import ConfigError, DataError, load_config, resolve_device
 from ..models import BaseFewShotClassifier
+from .original_checkpoint import load_classifier_checkpoint
 
 ImageType = Union[str, np.ndarray]
 
@@ -49,7 +49,9 @@ def init_classifier(
 
     Args:
         config: Config file or object.
-        checkpoint: Checkpoint to load (must fit the model exactly).
+        checkpoint: Checkpoint to load (must fit the model exactly); one of
+            the original toolbox is converted on the fly (see
+            :func:`load_classifier_checkpoint`).
         device: Device; defaults to CUDA when available, else CPU.
         cfg_options: Overrides of the config.
 
@@ -76,7 +78,7 @@ def init_classifier(
     with DefaultScope.overwrite_default_scope(scope):
         model = MODELS.build(model_cfg)
         if checkpoint is not None:
-            load_checkpoint_strict(model, checkpoint)
+            load_classifier_checkpoint(model, checkpoint)
         model.pipeline = Compose(
             [TRANSFORMS.build(step) for step in _test_pipeline_cfg(cfg)])
     model.cfg = cfg

@@ -6,6 +6,7 @@ from .multi_seed import (TEST_RESULTS_FILE, MultiSeedError, SeedRuns,
                          mean_interval, plot_metric_name, plot_summary,
                          read_seed_runs, read_test_results, seed_folder,
                          summarize, write_summary)
+from .original_checkpoint import converter_method_of, load_detector_checkpoint
 from .query_support import process_support_images, restore_support_set
 from .results import (evaluated_splits, format_split_table, metrics_by_split,
                       split_metric_table)
@@ -22,5 +23,6 @@ __all__ = [
     'check_complete', 'config_digest', 'format_comparison_table',
     'format_summary_table', 'mean_interval', 'plot_metric_name',
     'plot_summary', 'read_seed_runs', 'read_test_results', 'seed_folder',
-    'summarize', 'write_summary'
+    'summarize', 'write_summary', 'converter_method_of',
+    'load_detector_checkpoint'
 ]

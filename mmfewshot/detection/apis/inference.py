@@ -14,8 +14,8 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import DefaultScope
 
 from mmfewshot.detection.registry import MODELS, TRANSFORMS
-from mmfewshot.utils import (ConfigError, load_checkpoint_strict, load_config,
-                             resolve_device)
+from mmfewshot.utils import ConfigError, load_config, resolve_device
+from .original_checkpoint import load_detector_checkpoint
 from .surgery import checkpoint_classes
 
 ImageType = Union[str, np.ndarray]
@@ -61,13 +61,16 @@ def init_detector(config: Union[str, Config],
     Returns:
         The model in eval mode, with its config at ``model.cfg`` and
         ``model.dataset_meta['classes']`` taken from the checkpoint (else
-        from the test dataset's ``classes``).
+        from the test dataset's ``classes``), and ``novel_classes`` when
+        the checkpoint names them (DeFRCN calibrates those).
 
     Raises:
         ConfigError: a config without a test dataset, or a device that is
             unusable here (e.g. ``'cuda'`` without a GPU).
         FileNotFoundError: a missing checkpoint.
         CheckpointMismatchError: a checkpoint of another model.
+        CheckpointError: an unconverted checkpoint of the original toolbox
+            (the message names the converter command).
     """
     if isinstance(config, str):
         cfg = load_config(config, cfg_options)
@@ -83,9 +86,9 @@ def init_detector(config: Union[str, Config],
     with DefaultScope.overwrite_default_scope(
             cfg.get('default_scope', 'mmfewshot_det')):
         model = MODELS.build(model_cfg)
-    classes = None
+    classes, meta = None, {}
     if checkpoint is not None:
-        meta = load_checkpoint_strict(model, checkpoint)
+        meta = load_detector_checkpoint(model, checkpoint, model_cfg)
         classes = checkpoint_classes(dict(meta=meta))
     if classes is None:
         classes = _test_dataset_cfg(cfg).get('classes')
@@ -95,6 +98,9 @@ def init_detector(config: Union[str, Config],
                                            'test_dataloader.dataset.classes',
                                            'init_detector')
     model.dataset_meta = dict(classes=tuple(classes or ()))
+    novel = (meta.get('dataset_meta') or {}).get('novel_classes')
+    if novel is not None:
+        model.dataset_meta['novel_classes'] = tuple(novel)
     model.cfg = cfg
     model.to(device)
     model.eval()

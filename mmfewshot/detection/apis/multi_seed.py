@@ -28,6 +28,7 @@ import hashlib
 import json
 import math
 import os.path as osp
+import textwrap
 from typing import (Any, Dict, Iterable, List, NamedTuple, Optional, Sequence,
                     Tuple)
 
@@ -492,7 +493,8 @@ def plot_summary(summary: Dict[str, Any], path: str, title: str) -> None:
     axes.set_xticks(sorted(all_shots))
     axes.set_xlabel('shots (instances per class)')
     axes.set_ylabel(f'{TABLE_METRICS[0][0]} (%)')
-    axes.set_title(title, fontsize=9)
+    # wrapped to the width of the figure (about 60 characters at 9 pt)
+    axes.set_title(textwrap.fill(title, 60), fontsize=9)
     axes.grid(alpha=0.3)
     axes.legend(fontsize=8)
     figure.tight_layout()

@@ -16,6 +16,7 @@ from .dataloader_wrappers import (NWayKShotDataloader, TwoBranchDataloader,
                                   collate_support_batches)
 from .dataset_wrappers import (NWayKShotDataset, QueryAwareDataset,
                                TwoBranchDataset)
+from .keep_original_image import KeepOriginalImage
 from .multi_scale_transforms import (MultiImagePackDetInputs,
                                      MultiImageRandomCrop,
                                      MultiImageRandomFlip, ResizeToMultiScale)
@@ -40,6 +41,7 @@ __all__ = [
     'NWayKShotDataloader', 'TwoBranchDataloader', 'build_fewshot_dataloader',
     'build_nway_kshot_dataloader', 'build_two_branch_dataloader',
     'collate_support_batches', 'ResizeToMultiScale', 'MultiImageRandomCrop',
-    'MultiImageRandomFlip', 'MultiImagePackDetInputs', 'SPLIT_SEED_KEY',
-    'apply_split_seed', 'benchmark_entries', 'few_shot_setting'
+    'MultiImageRandomFlip', 'MultiImagePackDetInputs', 'KeepOriginalImage',
+    'SPLIT_SEED_KEY', 'apply_split_seed', 'benchmark_entries',
+    'few_shot_setting'
 ]

@@ -12,6 +12,7 @@ from mmengine.runner import Runner, TestLoop, ValLoop
 from mmengine.runner.loops import BaseLoop, _parse_losses
 from torch.utils.data import DataLoader
 
+from mmfewshot.detection.datasets import BaseFewShotDataset
 from mmfewshot.detection.registry import DATASETS, LOOPS
 from mmfewshot.utils import ConfigError, DataError
 
@@ -23,15 +24,23 @@ def dataset_support_set(dataset: Any) -> Optional[Dict[str, list]]:
     """The support instances of a training dataset, if it has any.
 
     Returns:
-        ``{'classes': [...], 'data_list': [...]}`` (plain lists, as stored
-        in checkpoints) for a wrapper with ``get_support_data_list()``
-        (``QueryAwareDataset``, ``NWayKShotDataset``), else None.
+        ``{'classes': [...], 'novel_classes': [...], 'data_list': [...]}``
+        (plain lists, as stored in checkpoints) for a wrapper with
+        ``get_support_data_list()`` (``QueryAwareDataset``,
+        ``NWayKShotDataset``: its support instances) or a few-shot dataset
+        (fine-tuning on a K-shot set: its items), else None.
     """
-    if not hasattr(dataset, 'get_support_data_list'):
+    if hasattr(dataset, 'get_support_data_list'):
+        source, data_list = dataset.support_dataset, \
+            dataset.get_support_data_list()
+    elif isinstance(dataset, BaseFewShotDataset):
+        source, data_list = dataset, dataset.get_data_list()
+    else:
         return None
     return dict(
-        classes=list(dataset.support_dataset.metainfo['classes']),
-        data_list=dataset.get_support_data_list())
+        classes=list(source.metainfo['classes']),
+        novel_classes=list(source.metainfo.get('novel_classes') or []),
+        data_list=data_list)
 
 
 def training_support_set(runner: Runner) -> Optional[Dict[str, list]]:
@@ -52,10 +61,16 @@ def run_model_init(model: torch.nn.Module, dataloader: Iterable[dict]) -> None:
         model: A query-support detector, or a wrapper of one (the wrapped
             module is used, so every process works on its own).
         dataloader: Batches of support instances (collated pipeline
-            outputs), e.g. a dataloader.
+            outputs), e.g. a dataloader; the ``metainfo`` of its dataset,
+            if it has one, becomes the model's ``dataset_meta``.
     """
     if is_model_wrapper(model):
         model = model.module
+    dataset_meta = getattr(
+        getattr(dataloader, 'dataset', None), 'metainfo', None)
+    if dataset_meta is not None:
+        # the model detects the classes of its support set
+        model.dataset_meta = dict(dataset_meta)
     model.reset_model_init()
     with torch.no_grad():
         for batch in dataloader:
@@ -172,10 +187,18 @@ class ModelInitData:
                 'model_init_dataloader.dataset an ann_cfg and '
                 'copy_from_train=False')
         dataset.update(
-            ann_cfg=[dict(type='data_list', **support_set)],
+            ann_cfg=[
+                dict(
+                    type='data_list',
+                    data_list=support_set['data_list'],
+                    classes=support_set['classes'])
+            ],
             instance_wise=True)
         if dataset.get('classes') is None:
             dataset['classes'] = list(support_set['classes'])
+            if dataset.get('novel_classes') is None and \
+                    support_set.get('novel_classes') is not None:
+                dataset['novel_classes'] = list(support_set['novel_classes'])
         return dataset
 
     def build_dataloader(self, runner: Runner) -> DataLoader:

@@ -11,12 +11,14 @@ from .model_init_loops import SUPPORT_SET_KEY, training_support_set
 class SupportSetCheckpointHook(Hook):
     """Write the support instances of the training into every checkpoint.
 
-    The instances (``{'classes': [...], 'data_list': [...]}``, items of one
-    instance each, in plain lists that load with ``weights_only=True``) go
-    to ``checkpoint['meta']['support_set']``, so testing the checkpoint
+    The instances (``{'classes': [...], 'novel_classes': [...],
+    'data_list': [...]}``: the support instances of a query-support
+    wrapper, or the items of a K-shot fine-tuning set, in plain lists that
+    load with ``weights_only=True``) go to
+    ``checkpoint['meta']['support_set']``, so testing the checkpoint
     (``tools/detection/test.py``) initialises the model with the exact
     support set of the training, without its data files. Runs that train
-    on a wrapper without support instances store nothing.
+    on other datasets store nothing.
     """
 
     priority = 'NORMAL'

@@ -3,17 +3,18 @@ from .data_preprocessors import (FewShotDetDataPreprocessor,
                                  QuerySupportDataPreprocessor,
                                  TwoBranchDataPreprocessor)
 from .dense_heads import AttentionRPNHead, TwoBranchRPNHead
-from .detectors import (FSCE, MPSR, TFA, AttentionRPNDetector, FSDetView,
-                        MetaRCNN, QuerySupportDetector)
+from .detectors import (FSCE, MPSR, TFA, AttentionRPNDetector, DeFRCN,
+                        FSDetView, MetaRCNN, QuerySupportDetector)
 from .layers import (AggregationLayer, DepthWiseCorrelationAggregator,
-                     DifferenceAggregator, DotProductAggregator)
+                     DifferenceAggregator, DotProductAggregator,
+                     GradientDecoupledLayer, PrototypicalCalibrationBlock)
 from .losses import SupervisedContrastiveLoss
-from .roi_heads import (ContrastiveBBoxHead, ContrastiveRoIHead,
-                        CosineSimBBoxHead, CosineSimClassifier,
-                        FSDetViewRoIHead, MetaBBoxHead, MetaRCNNResLayer,
-                        MetaRCNNRoIHead, MultiRelationBBoxHead,
-                        MultiRelationRoIHead, ScaledResLayer,
-                        TwoBranchBBoxHead, TwoBranchRoIHead)
+from .roi_heads import (ClsDropoutBBoxHead, ContrastiveBBoxHead,
+                        ContrastiveRoIHead, CosineSimBBoxHead,
+                        CosineSimClassifier, FSDetViewRoIHead, MetaBBoxHead,
+                        MetaRCNNResLayer, MetaRCNNRoIHead,
+                        MultiRelationBBoxHead, MultiRelationRoIHead,
+                        ScaledResLayer, TwoBranchBBoxHead, TwoBranchRoIHead)
 from .utils import FrozenParametersMixin
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     'DifferenceAggregator', 'DotProductAggregator', 'MetaBBoxHead',
     'MetaRCNNResLayer', 'MetaRCNNRoIHead', 'FSDetViewRoIHead',
     'ScaledResLayer', 'AttentionRPNDetector', 'AttentionRPNHead',
-    'MultiRelationRoIHead', 'MultiRelationBBoxHead',
-    'FewShotDetDataPreprocessor'
+    'MultiRelationRoIHead', 'MultiRelationBBoxHead', 'DeFRCN',
+    'GradientDecoupledLayer', 'PrototypicalCalibrationBlock',
+    'ClsDropoutBBoxHead', 'FewShotDetDataPreprocessor'
 ]

@@ -5,13 +5,10 @@
 # the base classes, a few minutes on 2 CPU cores. Test on the base classes
 # of the toy test images. Used by `make demo-detection` and the tests.
 _base_ = [
+    '../../_base_/datasets/fine_tune_based/base_toy.py',
     '../../_base_/models/faster_rcnn_r50_caffe_fpn.py',
     '../../_base_/schedules/schedule.py', '../../_base_/default_runtime.py'
 ]
-data_root = 'data/toy_det/'
-base_classes = ['circle', 'square', 'triangle', 'ring', 'cross', 'hexagon']
-novel_classes = ['star', 'diamond']
-
 # the caffe R50-FPN Faster R-CNN made small: a ResNet-18 of 16 base channels
 # with trainable BN from scratch, 32-channel FPN, anchors from 16 pixels,
 # fewer proposals and sampled RoIs
@@ -43,59 +40,6 @@ model = dict(
         rcnn=dict(sampler=dict(num=64))),
     test_cfg=dict(
         rpn=dict(nms_pre=500, max_per_img=100), rcnn=dict(max_per_img=50)))
-
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(
-        type='RandomChoiceResize',
-        scales=[(112, 112), (128, 128), (144, 144)],
-        keep_ratio=True,
-        resize_type='mmdet.Resize'),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs')
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(128, 128), keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(
-        type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                   'scale_factor'))
-]
-train_dataloader = dict(
-    batch_size=8,
-    num_workers=1,
-    persistent_workers=True,
-    sampler=dict(type='DistributedInfiniteSampler', shuffle=True),
-    dataset=dict(
-        type='FewShotVOCDataset',
-        data_root=data_root,
-        ann_cfg=[
-            dict(type='ann_file', ann_file='ImageSets/Main/trainval.txt')
-        ],
-        classes=base_classes,
-        pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=1,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type='FewShotVOCDataset',
-        data_root=data_root,
-        ann_cfg=[dict(type='ann_file', ann_file='ImageSets/Main/test.txt')],
-        classes=base_classes,
-        test_mode=True,
-        pipeline=test_pipeline))
-test_dataloader = val_dataloader
-val_evaluator = dict(
-    type='FewShotVOCMetric',
-    eval_mode='area',
-    class_splits=dict(BASE_CLASSES=base_classes))
-test_evaluator = val_evaluator
 
 optim_wrapper = dict(optimizer=dict(lr=0.02))
 param_scheduler = [

@@ -51,7 +51,10 @@ class CosineDistanceHead(BaseFinetuneHead):
         if learnable_temperature:
             self.temperature = nn.Parameter(temperature_tensor)
         else:
-            self.register_buffer('temperature', temperature_tensor)
+            # a fixed scale is a setting of the config, not a weight: it
+            # stays out of checkpoints, as in the original toolbox
+            self.register_buffer(
+                'temperature', temperature_tensor, persistent=False)
 
     def own_state(self) -> TaskState:
         return dict(

@@ -1,4 +1,5 @@
 from .attention_rpn_detector import AttentionRPNDetector
+from .defrcn import DeFRCN
 from .fsce import FSCE
 from .fsdetview import FSDetView
 from .meta_rcnn import MetaRCNN
@@ -8,5 +9,5 @@ from .tfa import TFA
 
 __all__ = [
     'TFA', 'FSCE', 'MPSR', 'QuerySupportDetector', 'MetaRCNN', 'FSDetView',
-    'AttentionRPNDetector'
+    'AttentionRPNDetector', 'DeFRCN'
 ]

@@ -1,5 +1,5 @@
-from .bbox_heads import (ContrastiveBBoxHead, CosineSimBBoxHead,
-                         CosineSimClassifier, MetaBBoxHead,
+from .bbox_heads import (ClsDropoutBBoxHead, ContrastiveBBoxHead,
+                         CosineSimBBoxHead, CosineSimClassifier, MetaBBoxHead,
                          MultiRelationBBoxHead, TwoBranchBBoxHead)
 from .contrastive_roi_head import ContrastiveRoIHead
 from .fsdetview_roi_head import FSDetViewRoIHead
@@ -12,5 +12,6 @@ __all__ = [
     'CosineSimBBoxHead', 'CosineSimClassifier', 'ContrastiveBBoxHead',
     'ContrastiveRoIHead', 'TwoBranchRoIHead', 'TwoBranchBBoxHead',
     'MetaBBoxHead', 'MetaRCNNRoIHead', 'FSDetViewRoIHead', 'MetaRCNNResLayer',
-    'ScaledResLayer', 'MultiRelationBBoxHead', 'MultiRelationRoIHead'
+    'ScaledResLayer', 'MultiRelationBBoxHead', 'MultiRelationRoIHead',
+    'ClsDropoutBBoxHead'
 ]

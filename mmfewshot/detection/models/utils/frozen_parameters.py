@@ -54,8 +54,30 @@ class FrozenParametersMixin:
                  freeze_norm_stats: bool = True,
                  **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.frozen_parameters = list(frozen_parameters or [])
+        self.frozen_parameters: List[str] = []
         self._frozen_norm_layers: List[nn.Module] = []
+        self.freeze_parameters(frozen_parameters, freeze_norm_stats)
+
+    def freeze_parameters(self,
+                          frozen_parameters: Optional[Sequence[str]],
+                          freeze_norm_stats: bool = True) -> None:
+        """Freeze the parameters under the given prefixes.
+
+        ``__init__`` calls it once the detector is built; a detector that
+        adds modules after its base class's ``__init__`` passes no
+        ``frozen_parameters`` up and calls this when its modules exist.
+
+        Args:
+            frozen_parameters: Prefixes of the parameters to freeze; None
+                or an empty list freezes nothing.
+            freeze_norm_stats: Keep normalisation layers of frozen parts in
+                eval mode during training.
+
+        Raises:
+            ValueError: naming a prefix that matches no parameter.
+        """
+        self.frozen_parameters = list(frozen_parameters or [])
+        self._frozen_norm_layers = []
         if not self.frozen_parameters:
             return
         named = dict(self.named_parameters())

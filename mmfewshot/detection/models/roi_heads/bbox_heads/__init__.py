@@ -1,3 +1,4 @@
+from .cls_dropout_bbox_head import ClsDropoutBBoxHead
 from .contrastive_bbox_head import ContrastiveBBoxHead
 from .cosine_sim_bbox_head import CosineSimBBoxHead, CosineSimClassifier
 from .meta_bbox_head import MetaBBoxHead
@@ -6,5 +7,6 @@ from .two_branch_bbox_head import TwoBranchBBoxHead
 
 __all__ = [
     'CosineSimBBoxHead', 'CosineSimClassifier', 'ContrastiveBBoxHead',
-    'TwoBranchBBoxHead', 'MetaBBoxHead', 'MultiRelationBBoxHead'
+    'TwoBranchBBoxHead', 'MetaBBoxHead', 'MultiRelationBBoxHead',
+    'ClsDropoutBBoxHead'
 ]

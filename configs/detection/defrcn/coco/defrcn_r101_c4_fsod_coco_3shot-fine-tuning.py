@@ -1,0 +1,12 @@
+# DeFRCN 3-shot FSOD fine-tuning on COCO: as the 1-shot config with the 3SHOT
+# K-shot files (the authors' `defrcn_fsod_r101_novel_3shot_seedx.yaml`): 2000
+# iterations, step at 1600.
+_base_ = ['./defrcn_r101_c4_fsod_coco_1shot-fine-tuning.py']
+train_dataloader = dict(
+    dataset=dict(
+        ann_cfg=[dict(method='TFA', setting='3SHOT')], num_novel_shots=3))
+param_scheduler = [
+    dict(type='MultiStepLR', by_epoch=False, milestones=[1600], gamma=0.1)
+]
+train_cfg = dict(max_iters=2000, val_interval=2000)
+default_hooks = dict(checkpoint=dict(interval=2000))
