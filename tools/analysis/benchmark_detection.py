@@ -285,6 +285,13 @@ def build(model_cfg: dict, scope: str, device: torch.device):
     if model_cfg.get('calibration'):
         # DeFRCN's ImageNet classifier: random weights
         model_cfg.calibration.checkpoint = None
+    preprocessor = model_cfg.get('data_preprocessor') or {}
+    if scope == 'mmdet' and preprocessor.get(
+            'type') == 'FewShotDetDataPreprocessor':
+        # the plain model takes mmdet's preprocessor (ours only adds a
+        # test-time padding, which the timed batches do not use)
+        preprocessor.type = 'DetDataPreprocessor'
+        preprocessor.pop('test_pad_size_divisor', None)
     with DefaultScope.overwrite_default_scope(scope):
         if scope == 'mmdet':
             from mmdet.registry import MODELS as MMDET_MODELS
