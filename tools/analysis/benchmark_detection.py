@@ -15,7 +15,8 @@ its batch of object crops at each of its 6 scales, the extra work of its
 auxiliary branch; a query-support detector its support instances: an
 N-way K-shot batch of images + masks, or N ways x K shots of crops per query
 image, at the sizes of its support pipeline) and run whole training steps
-(data preprocessor, forward, backward, SGD step) in interleaved rounds
+(data preprocessor, forward, backward, SGD step at learning rate 0, so
+that the random weights do not diverge) in interleaved rounds
 (each round in another order); the median step time of each and its ratio
 to Faster R-CNN with the same backbone (the C4 detectors next to a plain
 C4 Faster R-CNN of their depth and RoI size) are printed, then test-time
@@ -405,6 +406,14 @@ def main() -> None:
         batches[name] = with_auxiliary_crops(batches[name], cfg,
                                              num_classes[name])
         batches[name] = with_support(batches[name], cfg, num_classes[name])
+    # every step does the full work (forward, backward, optimizer step) at
+    # learning rate 0, so the weights stay the random ones: at the configs'
+    # learning rates random weights diverge within 3 steps (DeFRCN's base
+    # model: loss 27 -> 1.7e4 -> 6.8e11 -> nan), after which a step costs a
+    # tenth (no proposal survives) and the timings measure nothing
+    for optim_wrapper in optim_wrappers.values():
+        for group in optim_wrapper.optimizer.param_groups:
+            group['lr'] = 0.0
     step_times: Dict[str, List[float]] = {name: [] for name in models}
     names = list(models)
     for round_index in range(args.warmup + args.rounds):
