@@ -12,51 +12,16 @@
 # (default 1: one compute thread, the other core for the data worker).
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$ROOT"
-if [ -z "${PYTHON:-}" ]; then
-    if [ -x .venv/bin/python ]; then
-        PYTHON=.venv/bin/python
-    else
-        PYTHON=python
-    fi
-fi
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
-
-DATA=data/toy_det
+source "$(dirname "${BASH_SOURCE[0]}")/demo_detection_common.sh"
 CONFIGS=configs/detection/defrcn/toy
 BASE_CONFIG=$CONFIGS/defrcn_tiny-r18_c4_toy_base-training.py
+ONE_SHOT_CONFIG=$CONFIGS/defrcn_tiny-r18_c4_gfsod_toy_1shot-fine-tuning.py
 WORK_DIR=${DEMO_WORK_DIR:-work_dirs/toy_defrcn_demo}
 SPLIT_SEED=${SPLIT_SEED:-0}
-START=$SECONDS
 
-step() {
-    echo
-    echo "==> [$((SECONDS - START)) s] $*"
-}
-
-last_checkpoint() {
-    # written by the checkpoint hook: the path of the newest checkpoint
-    cat "$1/last_checkpoint"
-}
-
-if [ -f "$DATA/ImageSets/Main/test.txt" ]; then
-    step "toy dataset: using $DATA"
-else
-    step "toy dataset: generating $DATA"
-    "$PYTHON" tools/data/detection/make_toy_dataset.py "$DATA" --overwrite
-fi
-
+toy_dataset
 rm -rf "$WORK_DIR"
-step "DeFRCN base training on the 6 base classes, work dir $WORK_DIR/base"
-"$PYTHON" tools/detection/train.py "$BASE_CONFIG" --work-dir "$WORK_DIR/base"
-
-BASE_CHECKPOINT=$(last_checkpoint "$WORK_DIR/base")
-step "surgery of $BASE_CHECKPOINT: rows for the 2 novel classes"
-"$PYTHON" tools/detection/misc/initialize_bbox_head.py \
-    --src1 "$BASE_CHECKPOINT" --method random_init \
-    --config "$CONFIGS/defrcn_tiny-r18_c4_gfsod_toy_1shot-fine-tuning.py" \
-    --save-dir "$WORK_DIR/base"
+toy_base_model "$WORK_DIR/base"
 SURGERED=$WORK_DIR/base/base_model_random_init_bbox_head.pth
 
 for SHOTS in 1 5; do
@@ -68,7 +33,7 @@ for SHOTS in 1 5; do
     "$PYTHON" tools/detection/train.py "$CONFIG" --work-dir "$OUT" \
         --cfg-options load_from="$SURGERED" \
         model.calibration.checkpoint="$SURGERED" \
-        train_dataloader.dataset.ann_cfg.0.seed="$SPLIT_SEED" \
+        split_seed="$SPLIT_SEED" \
         train_cfg.val_begin=1000000
     CHECKPOINT=$(last_checkpoint "$OUT")
     step "testing the $SHOTS-shot model on the toy test images, calibrated"
@@ -84,11 +49,7 @@ for SHOTS in 1 5; do
 done
 
 step "done"
-BASE_AP50=$("$PYTHON" -c "import json, sys
-lines = open(sys.argv[1]).read().splitlines()
-val = [json.loads(l) for l in lines if 'pascal_voc/AP50' in l]
-print(f\"{100 * val[-1]['pascal_voc/AP50']:.1f}\")" \
-    "$(ls "$WORK_DIR"/base/*/vis_data/scalars.json | tail -n 1)")
+BASE_AP50=$(base_ap50 "$WORK_DIR/base")
 echo "DeFRCN base model, 6 base classes: AP50 $BASE_AP50 %"
 for SHOTS in 1 5; do
     for KIND in calibrated uncalibrated; do

@@ -1,6 +1,8 @@
-# What the toy detection recipes (tools/demo_detection.sh and
-# tools/demo_detection_seeds.sh) share: the interpreter, the toy dataset and
-# the toy TFA base model with its surgery. Sourced, not run.
+# What the toy detection recipes (tools/demo_detection.sh,
+# tools/demo_detection_seeds.sh and tools/demo_defrcn.sh) share: the
+# interpreter, the toy dataset and the toy base model with its surgery (TFA's
+# unless the recipe sets BASE_CONFIG and ONE_SHOT_CONFIG after sourcing).
+# Sourced, not run.
 #
 # Knobs: PYTHON (interpreter; default the repository's .venv),
 # OMP_NUM_THREADS (default 1: one compute thread, the other core for the

@@ -33,7 +33,8 @@ case "$METHOD" in
         TITLE="DeFRCN (gFSOD, calibrated), toy"
         ;;
     *)
-        echo "METHOD must be tfa or defrcn, not '$METHOD'" >&2
+        echo "demo_detection_seeds.sh: error: METHOD must be tfa or defrcn," \
+            "not '$METHOD'" >&2
         exit 2
         ;;
 esac
